@@ -1,0 +1,146 @@
+// A small fixed thread pool and parallel_for over index ranges.
+//
+// Why our own pool rather than OpenMP: the library is header-only and must not impose a
+// compiler flag on its users, and ThreadSanitizer understands std::thread but not libgomp.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace entropic {
+
+class ThreadPool {
+ public:
+  // ENTROPIC_NUM_THREADS overrides the core count (1 = run everything on the caller).
+  static ThreadPool& global() {
+    static ThreadPool pool(default_threads());
+    return pool;
+  }
+
+  explicit ThreadPool(int threads) : n_threads_(std::max(1, threads)) {
+    for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return n_threads_; }
+
+  // Runs fn(chunk) for chunk in [0, n_chunks) on all threads, the caller included, and
+  // returns when all are done. Nested calls (from inside fn) run serially on the caller,
+  // which keeps the pool deadlock-free without work stealing.
+  void run(int64_t n_chunks, const std::function<void(int64_t)>& fn) {
+    if (n_chunks <= 0) return;
+    if (n_chunks == 1 || n_threads_ == 1 || inside_pool()) {
+      for (int64_t c = 0; c < n_chunks; ++c) fn(c);
+      return;
+    }
+    std::unique_lock submit(submit_mutex_);  // one job at a time from different callers
+    {
+      std::lock_guard lock(mutex_);
+      job_ = &fn;
+      n_chunks_ = n_chunks;
+      next_.store(0);
+      pending_ = n_chunks;
+      ++generation_;
+    }
+    wake_.notify_all();
+    inside_pool() = true;
+    drain(fn, n_chunks);
+    inside_pool() = false;
+    // Waiting for active_ too keeps a late worker from touching the next job's counter.
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return pending_ == 0 && active_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  static int default_threads() {
+    if (const char* s = std::getenv("ENTROPIC_NUM_THREADS")) {
+      int v = std::atoi(s);
+      if (v > 0) return v;
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
+  static bool& inside_pool() {
+    thread_local bool inside = false;
+    return inside;
+  }
+  void drain(const std::function<void(int64_t)>& job, int64_t n_chunks) {
+    int64_t finished = 0;
+    for (int64_t c; (c = next_.fetch_add(1)) < n_chunks;) {
+      job(c);
+      ++finished;
+    }
+    if (finished) {
+      std::lock_guard lock(mutex_);
+      pending_ -= finished;
+      if (pending_ == 0) done_.notify_all();
+    }
+  }
+  void worker_loop() {
+    inside_pool() = true;
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int64_t)>* job;
+      int64_t n_chunks;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || (generation_ != seen && job_ != nullptr); });
+        if (stop_) return;
+        seen = generation_;
+        job = job_;
+        n_chunks = n_chunks_;
+        ++active_;
+      }
+      drain(*job, n_chunks);
+      std::lock_guard lock(mutex_);
+      if (--active_ == 0) done_.notify_all();
+    }
+  }
+
+  int n_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex submit_mutex_, mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int64_t)>* job_ = nullptr;
+  int64_t n_chunks_ = 0, pending_ = 0, active_ = 0;
+  std::atomic<int64_t> next_{0};
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+inline int num_threads() { return ThreadPool::global().size(); }
+
+// fn(begin, end) over [0, n) in chunks of at least `grain` items, on all cores.
+template <class F>
+void parallel_for(int64_t n, int64_t grain, F&& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  const int64_t max_chunks = (n + grain - 1) / grain;
+  const int64_t chunks = std::min<int64_t>(max_chunks, int64_t(num_threads()) * 4);
+  if (chunks <= 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  const int64_t step = (n + chunks - 1) / chunks;
+  ThreadPool::global().run(chunks, [&](int64_t c) {
+    const int64_t b = c * step, e = std::min(n, b + step);
+    if (b < e) fn(b, e);
+  });
+}
+
+}  // namespace entropic

@@ -1,0 +1,45 @@
+// Shape: the extents of a contiguous row-major tensor.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "entropic/core/error.hpp"
+
+namespace entropic {
+
+class Shape {
+ public:
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> dims) : dims_(dims) { validate(); }
+  explicit Shape(std::vector<int64_t> dims) : dims_(std::move(dims)) { validate(); }
+
+  int rank() const { return int(dims_.size()); }
+  int64_t operator[](int i) const {
+    check(i >= -rank() && i < rank(), "shape: axis ", i, " out of range for ", str());
+    return dims_[size_t(i < 0 ? i + rank() : i)];
+  }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (auto d : dims_) n *= d;
+    return n;
+  }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  bool operator==(const Shape& o) const { return dims_ == o.dims_; }
+  bool operator!=(const Shape& o) const { return dims_ != o.dims_; }
+
+  std::string str() const {
+    std::string s = "[";
+    for (size_t i = 0; i < dims_.size(); ++i) s += (i ? ", " : "") + std::to_string(dims_[i]);
+    return s + "]";
+  }
+
+ private:
+  void validate() const {
+    for (auto d : dims_) check(d >= 0, "shape: negative extent ", d);
+  }
+  std::vector<int64_t> dims_;
+};
+
+}  // namespace entropic
