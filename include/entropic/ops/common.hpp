@@ -1,0 +1,37 @@
+// Checks shared by the op entry points: each op validates once, then calls a backend kernel
+// that assumes valid input.
+#pragma once
+#include <cmath>
+#include <string>
+
+#include "entropic/core/error.hpp"
+#include "entropic/core/tensor.hpp"
+
+namespace entropic::ops {
+
+template <class T>
+void require_cpu(const Tensor<T>& t, const char* op, const char* arg) {
+  check(t.defined(), op, ": ", arg, " is an undefined (default-constructed) tensor");
+  check(t.device() == Device::cpu, op, ": ", arg, " is on device ", to_string(t.device()),
+        " but this op runs on cpu here; move it with .to(Device::cpu) or build with CUDA");
+}
+
+template <class T>
+void require_matrix(const Tensor<T>& t, const char* op, const char* arg) {
+  require_cpu(t, op, arg);
+  check(t.rank() == 2, op, ": ", arg, " must be a matrix [rows, cols], got shape ", t.shape().str());
+  check(t.numel() > 0, op, ": ", arg, " is empty (shape ", t.shape().str(), ")");
+}
+
+template <class T>
+void require_same_shape(const Tensor<T>& a, const Tensor<T>& b, const char* op, const char* an,
+                        const char* bn) {
+  check(a.shape() == b.shape(), op, ": ", an, " has shape ", a.shape().str(), " but ", bn,
+        " has shape ", b.shape().str());
+}
+
+inline void require_positive(double v, const char* op, const char* arg) {
+  check(std::isfinite(v) && v > 0, op, ": ", arg, " must be a positive finite number, got ", v);
+}
+
+}  // namespace entropic::ops
