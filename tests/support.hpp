@@ -50,7 +50,7 @@ bool all_close(const std::vector<G>& got, const std::vector<R>& ref, double atol
 // d f / d x by central differences in double; f reads x, so x is perturbed in place.
 inline std::vector<double> numeric_grad(const std::function<double()>& f, double* x, int64_t n,
                                         double h = 1e-6) {
-  std::vector<double> g(size_t(n));
+  std::vector<double> g(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const double keep = x[i];
     x[i] = keep + h;
@@ -65,7 +65,7 @@ inline std::vector<double> numeric_grad(const std::function<double()>& f, double
 
 inline std::vector<double> random_vector(int64_t n, uint64_t seed, double lo = -1, double hi = 1) {
   Rng rng(seed);
-  std::vector<double> v(size_t(n));
+  std::vector<double> v(static_cast<size_t>(n));
   rng.fill_uniform(v.data(), n, lo, hi);
   return v;
 }
