@@ -89,24 +89,25 @@ class Var {
           s_->value.shape().str(), "; reduce it first (sum or mean)");
     check(s_->requires_grad, "backward: this value does not depend on anything that requires "
                              "grad (was it computed under NoGrad, or from detached inputs?)");
-    std::vector<VarState<T>*> order;
+    // Owning pointers: freeing a node below releases intermediates that only it referenced.
+    std::vector<std::shared_ptr<VarState<T>>> order;
     std::unordered_set<VarState<T>*> seen;
     // Iterative post-order DFS: deep networks must not overflow the stack.
-    std::vector<std::pair<VarState<T>*, size_t>> stack{{s_.get(), 0}};
+    std::vector<std::pair<std::shared_ptr<VarState<T>>, size_t>> stack{{s_, 0}};
     seen.insert(s_.get());
     while (!stack.empty()) {
       auto& [v, next] = stack.back();
       if (v->creator && next < v->creator->inputs.size()) {
-        VarState<T>* in = v->creator->inputs[next++].get();
-        if (in->requires_grad && seen.insert(in).second) stack.push_back({in, 0});
+        const std::shared_ptr<VarState<T>>& in = v->creator->inputs[next++];
+        if (in->requires_grad && seen.insert(in.get()).second) stack.push_back({in, 0});
       } else {
-        order.push_back(v);
+        order.push_back(std::move(v));
         stack.pop_back();
       }
     }
     accumulate_grad(*s_, Tensor<T>::full(s_->value.shape(), seed, s_->value.device()));
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      VarState<T>* v = *it;
+      VarState<T>* v = it->get();
       if (!v->creator) continue;
       if (v->grad.defined()) v->creator->backward(v->grad);
       v->creator.reset();

@@ -1,0 +1,152 @@
+// Differentiable functions on Var: each records one coarse node whose backward is written by
+// hand and calls the op layer. Every node ACCUMULATES into its inputs' gradients (var.hpp).
+#pragma once
+#include <memory>
+
+#include "entropic/autograd/var.hpp"
+#include "entropic/ops/activations.hpp"
+#include "entropic/ops/batchnorm.hpp"
+#include "entropic/ops/elementwise.hpp"
+#include "entropic/ops/linear.hpp"
+#include "entropic/ops/loss.hpp"
+#include "entropic/ops/maxout.hpp"
+#include "entropic/ops/reduce.hpp"
+
+namespace entropic::fn {
+
+template <class T>
+using Acc = Var<T>;  // Acc<T>::accumulate_grad is the one way a node writes gradients
+
+// y = x W^T + b; saves x and W (their values, not copies).
+template <class T>
+Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
+  const Tensor<T>* bias = b.defined() ? &b.value() : nullptr;
+  Tensor<T> y = ops::linear(x.value(), w.value(), bias);
+  std::vector<Var<T>> in{x, w};
+  if (b.defined()) in.push_back(b);
+  return make_result<T>(std::move(y), "linear", in, [x, w, b](const Tensor<T>& dy) {
+    ops::LinearGrads<T> g = ops::linear_backward(dy, x.value(), w.value(), x.requires_grad(),
+                                                 w.requires_grad(), b.defined() && b.requires_grad());
+    if (g.dx.defined()) Acc<T>::accumulate_grad(*x.state(), std::move(g.dx));
+    if (g.dw.defined()) Acc<T>::accumulate_grad(*w.state(), std::move(g.dw));
+    if (g.db.defined()) Acc<T>::accumulate_grad(*b.state(), std::move(g.db));
+  });
+}
+
+template <class T>
+Var<T> activation(const Var<T>& x, ops::Act act, double slope = 0.0) {
+  Tensor<T> y = ops::activation(x.value(), act, slope);
+  return make_result<T>(y, ops::act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
+    Acc<T>::accumulate_grad(*x.state(), ops::activation_backward(dy, x.value(), y, act, slope));
+  });
+}
+template <class T>
+Var<T> relu(const Var<T>& x) { return activation(x, ops::Act::relu); }
+template <class T>
+Var<T> leaky_relu(const Var<T>& x, double slope = 0.01) { return activation(x, ops::Act::leaky_relu, slope); }
+template <class T>
+Var<T> tanh(const Var<T>& x) { return activation(x, ops::Act::tanh); }
+template <class T>
+Var<T> sigmoid(const Var<T>& x) { return activation(x, ops::Act::sigmoid); }
+
+// Training mode normalises with the batch statistics and updates the running ones; the node
+// saves the batch mean and 1/sqrt(var + eps). Eval mode uses the running statistics.
+template <class T>
+Var<T> batchnorm1d(const Var<T>& x, const Var<T>& gamma, const Var<T>& beta,
+                   Tensor<T>& running_mean, Tensor<T>& running_var, bool training, double eps,
+                   double momentum) {
+  auto saved = std::make_shared<ops::BatchNormForward<T>>(
+      training ? ops::batchnorm_train(x.value(), gamma.value(), beta.value(), running_mean,
+                                      running_var, eps, momentum)
+               : ops::batchnorm_eval(x.value(), gamma.value(), beta.value(), running_mean,
+                                     running_var, eps));
+  Tensor<T> y = std::move(saved->y);
+  return make_result<T>(std::move(y), "batchnorm1d", {x, gamma, beta},
+                        [x, gamma, beta, saved, training](const Tensor<T>& dy) {
+    ops::BatchNormGrads<T> g = ops::batchnorm_backward(dy, x.value(), gamma.value(), *saved, training);
+    Acc<T>::accumulate_grad(*x.state(), std::move(g.dx));
+    Acc<T>::accumulate_grad(*gamma.state(), std::move(g.dgamma));
+    Acc<T>::accumulate_grad(*beta.state(), std::move(g.dbeta));
+  });
+}
+
+// Maximum over groups of `pieces` adjacent columns; saves the argmax of each group.
+template <class T>
+Var<T> maxout(const Var<T>& x, int64_t pieces) {
+  ops::MaxoutForward<T> f = ops::maxout(x.value(), pieces);
+  auto idx = std::make_shared<std::vector<int32_t>>(std::move(f.argmax));
+  const int64_t cols = x.value().cols();
+  return make_result<T>(std::move(f.y), "maxout", {x}, [x, idx, pieces, cols](const Tensor<T>& dy) {
+    Acc<T>::accumulate_grad(*x.state(), ops::maxout_backward(dy, *idx, pieces, cols));
+  });
+}
+
+// mean over elements of BCE(sigmoid(z), t), computed stably from the logits z.
+template <class T>
+Var<T> bce_with_logits(const Var<T>& z, const Tensor<T>& target) {
+  const T loss = T(ops::bce_with_logits(z.value(), target));
+  return make_result<T>(Tensor<T>::full({}, loss), "bce_with_logits", {z},
+                        [z, target](const Tensor<T>& dl) {
+    Acc<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl.item()));
+  });
+}
+
+// mean over elements of BCE(p, t) for probabilities p (logs clamped at -100 as in PyTorch).
+template <class T>
+Var<T> bce(const Var<T>& p, const Tensor<T>& target) {
+  const T loss = T(ops::bce(p.value(), target));
+  return make_result<T>(Tensor<T>::full({}, loss), "bce", {p}, [p, target](const Tensor<T>& dl) {
+    Acc<T>::accumulate_grad(*p.state(), ops::bce_backward(p.value(), target, dl.item()));
+  });
+}
+
+// mean over elements of (pred - target)^2.
+template <class T>
+Var<T> mse(const Var<T>& pred, const Tensor<T>& target) {
+  ops::require_same_shape(pred.value(), target, "mse", "pred", "target");
+  const Tensor<T> diff = ops::lincomb(T(1), pred.value(), T(-1), target);
+  const T loss = T(ops::sum_of_squares(diff) / double(diff.numel()));
+  return make_result<T>(Tensor<T>::full({}, loss), "mse", {pred}, [pred, diff](const Tensor<T>& dl) {
+    Acc<T>::accumulate_grad(*pred.state(), ops::scaled(diff, T(2 * dl.item() / T(diff.numel()))));
+  });
+}
+
+template <class T>
+Var<T> sum(const Var<T>& x) {
+  const T s = T(ops::sum(x.value()));
+  return make_result<T>(Tensor<T>::full({}, s), "sum", {x}, [x](const Tensor<T>& dl) {
+    Acc<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), dl.item()));
+  });
+}
+
+template <class T>
+Var<T> mean(const Var<T>& x) {
+  check(x.value().numel() > 0, "mean: input is empty");
+  const T m = T(ops::mean(x.value()));
+  return make_result<T>(Tensor<T>::full({}, m), "mean", {x}, [x](const Tensor<T>& dl) {
+    Acc<T>::accumulate_grad(*x.state(),
+                            Tensor<T>::full(x.shape(), T(dl.item() / T(x.value().numel()))));
+  });
+}
+
+// alpha * a + beta * b for same-shaped values (losses are combined with it).
+template <class T>
+Var<T> lincomb(T alpha, const Var<T>& a, T beta, const Var<T>& b) {
+  return make_result<T>(ops::lincomb(alpha, a.value(), beta, b.value()), "lincomb", {a, b},
+                        [alpha, a, beta, b](const Tensor<T>& d) {
+    Acc<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
+    Acc<T>::accumulate_grad(*b.state(), ops::scaled(d, beta));
+  });
+}
+template <class T>
+Var<T> add(const Var<T>& a, const Var<T>& b) { return lincomb(T(1), a, T(1), b); }
+template <class T>
+Var<T> sub(const Var<T>& a, const Var<T>& b) { return lincomb(T(1), a, T(-1), b); }
+template <class T>
+Var<T> scale(const Var<T>& a, T alpha) {
+  return make_result<T>(ops::scaled(a.value(), alpha), "scale", {a}, [a, alpha](const Tensor<T>& d) {
+    Acc<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
+  });
+}
+
+}  // namespace entropic::fn

@@ -1,0 +1,52 @@
+// Activation entry points over tensors of any shape.
+#pragma once
+#include "entropic/cpu/activations.hpp"
+#include "entropic/ops/common.hpp"
+
+namespace entropic::ops {
+
+enum class Act { relu, leaky_relu, tanh, sigmoid };
+
+inline const char* act_name(Act a) {
+  switch (a) {
+    case Act::relu: return "relu";
+    case Act::leaky_relu: return "leaky_relu";
+    case Act::tanh: return "tanh";
+    case Act::sigmoid: return "sigmoid";
+  }
+  return "?";
+}
+
+template <class T>
+Tensor<T> activation(const Tensor<T>& x, Act act, double slope = 0.0) {
+  require_cpu(x, act_name(act), "input");
+  check(std::isfinite(slope), act_name(act), ": slope must be finite, got ", slope);
+  Tensor<T> y(x.shape());
+  const int64_t n = x.numel();
+  switch (act) {
+    case Act::relu: cpu::relu_forward(x.data(), y.data(), n); break;
+    case Act::leaky_relu: cpu::leaky_relu_forward(x.data(), y.data(), n, T(slope)); break;
+    case Act::tanh: cpu::tanh_forward(x.data(), y.data(), n); break;
+    case Act::sigmoid: cpu::sigmoid_forward(x.data(), y.data(), n); break;
+  }
+  return y;
+}
+
+// dx for dy, given the forward's input x and output y (each activation uses one of them).
+template <class T>
+Tensor<T> activation_backward(const Tensor<T>& dy, const Tensor<T>& x, const Tensor<T>& y, Act act,
+                              double slope = 0.0) {
+  require_cpu(dy, act_name(act), "dy");
+  require_same_shape(dy, x, act_name(act), "dy", "input");
+  Tensor<T> dx(x.shape());
+  const int64_t n = x.numel();
+  switch (act) {
+    case Act::relu: cpu::relu_backward(dy.data(), y.data(), dx.data(), n); break;
+    case Act::leaky_relu: cpu::leaky_relu_backward(dy.data(), x.data(), dx.data(), n, T(slope)); break;
+    case Act::tanh: cpu::tanh_backward(dy.data(), y.data(), dx.data(), n); break;
+    case Act::sigmoid: cpu::sigmoid_backward(dy.data(), y.data(), dx.data(), n); break;
+  }
+  return dx;
+}
+
+}  // namespace entropic::ops

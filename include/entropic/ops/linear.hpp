@@ -1,0 +1,75 @@
+// Linear and matmul entry points: validate once, then call the backend GEMM.
+#pragma once
+#include "entropic/cpu/gemm.hpp"
+#include "entropic/cpu/reduce.hpp"
+#include "entropic/ops/common.hpp"
+
+namespace entropic::ops {
+
+// a[M,K] @ b[K,N], with optional transposes of the stored operands.
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool trans_a = false, bool trans_b = false) {
+  require_matrix(a, "matmul", "a");
+  require_matrix(b, "matmul", "b");
+  const int64_t M = trans_a ? a.cols() : a.rows(), K = trans_a ? a.rows() : a.cols();
+  const int64_t Kb = trans_b ? b.cols() : b.rows(), N = trans_b ? b.rows() : b.cols();
+  check(K == Kb, "matmul: inner dimensions differ: a", trans_a ? "^T" : "", " is [", M, ", ", K,
+        "], b", trans_b ? "^T" : "", " is [", Kb, ", ", N, "]");
+  Tensor<T> c({M, N});
+  cpu::gemm<T>(trans_a, trans_b, M, N, K, T(1), a.data(), a.cols(), b.data(), b.cols(), T(0),
+               c.data(), N);
+  return c;
+}
+
+// y[B, out] = x[B, in] W[out, in]^T + b[out]
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
+  require_matrix(x, "linear", "input");
+  require_matrix(w, "linear", "weight");
+  check(x.cols() == w.cols(), "linear: input has ", x.cols(), " features, weight expects ",
+        w.cols(), " (weight shape ", w.shape().str(), ")");
+  const int64_t B = x.rows(), out = w.rows();
+  Tensor<T> y({B, out});
+  T beta = T(0);
+  if (b) {
+    require_cpu(*b, "linear", "bias");
+    check(b->rank() == 1 && b->numel() == out, "linear: bias has shape ", b->shape().str(),
+          ", expected [", out, "]");
+    // The bias is written first and GEMM adds onto it (beta = 1): one pass over y, not two.
+    for (int64_t r = 0; r < B; ++r) std::copy(b->begin(), b->end(), y.data() + r * out);
+    beta = T(1);
+  }
+  cpu::gemm<T>(false, true, B, out, x.cols(), T(1), x.data(), x.cols(), w.data(), w.cols(), beta,
+               y.data(), out);
+  return y;
+}
+
+template <class T>
+struct LinearGrads {
+  Tensor<T> dx, dw, db;  // fresh tensors (undefined when not asked for)
+};
+
+template <class T>
+LinearGrads<T> linear_backward(const Tensor<T>& dy, const Tensor<T>& x, const Tensor<T>& w,
+                               bool want_dx, bool want_dw, bool want_db) {
+  require_matrix(dy, "linear_backward", "dy");
+  check(dy.rows() == x.rows() && dy.cols() == w.rows(), "linear_backward: dy has shape ",
+        dy.shape().str(), ", expected [", x.rows(), ", ", w.rows(), "]");
+  const int64_t B = x.rows(), in = x.cols(), out = w.rows();
+  LinearGrads<T> g;
+  if (want_dx) {  // dx[B,in] = dy[B,out] W[out,in]
+    g.dx = Tensor<T>({B, in});
+    cpu::gemm<T>(false, false, B, in, out, T(1), dy.data(), out, w.data(), in, T(0), g.dx.data(), in);
+  }
+  if (want_dw) {  // dW[out,in] = dy^T[out,B] x[B,in]
+    g.dw = Tensor<T>({out, in});
+    cpu::gemm<T>(true, false, out, in, B, T(1), dy.data(), out, x.data(), in, T(0), g.dw.data(), in);
+  }
+  if (want_db) {
+    g.db = Tensor<T>({out});
+    cpu::column_sums(dy.data(), g.db.data(), B, out);
+  }
+  return g;
+}
+
+}  // namespace entropic::ops

@@ -1,0 +1,37 @@
+// Reductions over all elements (accumulated in double, see cpu/reduce.hpp).
+#pragma once
+#include "entropic/cpu/reduce.hpp"
+#include "entropic/ops/common.hpp"
+
+namespace entropic::ops {
+
+template <class T>
+double sum(const Tensor<T>& x) {
+  require_cpu(x, "sum", "input");
+  return cpu::sum(x.data(), x.numel());
+}
+
+template <class T>
+double mean(const Tensor<T>& x) {
+  require_cpu(x, "mean", "input");
+  check(x.numel() > 0, "mean: input is empty (shape ", x.shape().str(), ")");
+  return cpu::mean(x.data(), x.numel());
+}
+
+template <class T>
+double sum_of_squares(const Tensor<T>& x) {
+  require_cpu(x, "sum_of_squares", "input");
+  const T* p = x.data();
+  return cpu::detail::blocked_sum(x.numel(), 4, [p](int64_t i) { return double(p[i]) * double(p[i]); });
+}
+
+// Column sums of a matrix: [rows, cols] -> [cols].
+template <class T>
+Tensor<T> column_sums(const Tensor<T>& x) {
+  require_matrix(x, "column_sums", "input");
+  Tensor<T> out({x.cols()});
+  cpu::column_sums(x.data(), out.data(), x.rows(), x.cols());
+  return out;
+}
+
+}  // namespace entropic::ops
