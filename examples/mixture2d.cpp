@@ -1,0 +1,130 @@
+// mixture2d: the PacGAN 2D mode-collapse protocol with the entropy-regularised GAN.
+//
+//   mixture2d --dataset ring --seed 1 --out out/ring          (the recommended setting)
+//   mixture2d --dataset ring --lambda 0 --out out/ring-plain   (plain GAN, for comparison)
+//
+// Writes DIR/samples.csv, DIR/samples.png, DIR/metrics.json, DIR/log.csv and
+// DIR/checkpoint.safetensors, and prints `modes=M/K hq=P% revkl=R` last.
+#include <entropic/entropic.hpp>
+#include <entropic/entropy/functions.hpp>
+#include <entropic/gan/mixture.hpp>
+#include <entropic/gan/networks.hpp>
+#include <entropic/gan/plot.hpp>
+#include <entropic/gan/trainer.hpp>
+#include <entropic/io/file.hpp>
+#include <entropic/util/cli.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+using namespace entropic;
+using T = float;
+
+int main(int argc, char** argv) {
+  return cli::main_guard("mixture2d", [&] {
+    cli::Args a("mixture2d", "train a GAN on a 2D Gaussian mixture (PacGAN protocol) with an entropy term");
+    a.option("dataset", "ring", "ring (8 modes) or grid (25 modes)")
+        .option("lambda", "0.2", "weight of the entropy term (0 = plain GAN)")
+        .option("estimator", "kde", "kde or knn")
+        .option("bandwidth", "median", "KDE bandwidth rule: fixed, scott, silverman or median")
+        .option("sigma", "0.1", "KDE bandwidth when --bandwidth fixed")
+        .option("k", "5", "neighbour for --estimator knn")
+        .option("warmup", "0", "iterations over which lambda ramps up from 0")
+        .option("iters", "4000", "generator updates")
+        .option("batch", "100", "minibatch size")
+        .option("d-steps", "1", "discriminator updates per generator update")
+        .option("lr", "1e-4", "Adam learning rate (both networks)")
+        .option("beta1", "0.8", "Adam beta1")
+        .option("gen-loss", "non-saturating", "minimax or non-saturating")
+        .option("seed", "1", "random seed (data, initialisation, latents)")
+        .option("device", "cpu", "cpu or cuda")
+        .option("out", "out/mixture2d", "output directory")
+        .option("checkpoint-every", "1000", "iterations between checkpoints")
+        .flag("fresh", "ignore an existing checkpoint in --out instead of resuming")
+        .flag("quiet", "no progress output");
+    if (!a.parse(argc, argv)) return 0;
+
+    const Device device = parse_device(a.str("device"));
+    require_device_available(device, "mixture2d");
+    const gan::Mixture mix = gan::mixture_by_name(a.str("dataset"));
+    const std::string estimator = a.str("estimator");
+    check(estimator == "kde" || estimator == "knn", "mixture2d: --estimator must be kde or knn, got '", estimator, "'");
+    entropy::KdeOptions kde{.bandwidth = entropy::parse_bandwidth(a.str("bandwidth")), .sigma = a.num("sigma")};
+    entropy::KnnOptions knn{.k = int(a.integer("k"))};
+
+    gan::TrainConfig cfg;
+    cfg.iters = a.integer("iters");
+    cfg.batch = a.integer("batch");
+    cfg.latent = 2;
+    cfg.d_steps = int(a.integer("d-steps"));
+    cfg.lambda = a.num("lambda");
+    cfg.lambda_warmup = a.integer("warmup");
+    cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
+    cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
+    cfg.seed = uint64_t(a.integer("seed"));
+    cfg.out_dir = a.str("out");
+    cfg.checkpoint_every = a.integer("checkpoint-every");
+    cfg.resume = !a.has("fresh");
+    cfg.quiet = a.has("quiet");
+
+    // The protocol's 100,000 training points, drawn once from the seed.
+    Rng data_rng(cfg.seed ^ 0x5eedda7aull);
+    const Tensor<T> data = mix.sample<T>(100000, data_rng);
+    auto real = [&](int64_t batch, Rng& rng) {
+      Tensor<T> x({batch, 2});
+      for (int64_t i = 0; i < batch; ++i) {
+        const int64_t r = int64_t(rng.below(uint64_t(data.rows())));
+        x(i, 0) = data(r, 0);
+        x(i, 1) = data(r, 1);
+      }
+      return x;
+    };
+    gan::GanTrainer<T>::EntropyFn entropy_fn = [&](const Var<T>& x) {
+      gan::EntropyTerm<T> e;
+      if (estimator == "kde") e.H = fn::kde_entropy(x, kde, &e.sigma);
+      else e.H = fn::knn_entropy(x, knn);
+      return e;
+    };
+
+    Rng init(cfg.seed);
+    nn::Sequential<T> G = gan::mixture_generator<T>(init);
+    nn::Sequential<T> D = gan::mixture_discriminator<T>(init);
+    gan::GanTrainer<T> trainer(G, D, cfg, real, entropy_fn);
+    if (!cfg.quiet)
+      std::printf("mixture2d: %s, lambda %g (%s%s), %lld iterations, batch %lld, %d threads, out %s\n",
+                  mix.name.c_str(), cfg.lambda, estimator.c_str(),
+                  estimator == "kde" ? (std::string(", ") + a.str("bandwidth")).c_str() : "",
+                  (long long)cfg.iters, (long long)cfg.batch, num_threads(), cfg.out_dir.c_str());
+    const auto stats = trainer.run();
+
+    // Evaluation: 2,500 samples from a fixed z (independent of the training seed's stream).
+    Rng zr(12345);
+    const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
+    Tensor<T> samples;
+    {
+      NoGrad ng;
+      samples = G(Var<T>(z)).value();  // batch statistics, as the generator was trained
+    }
+    const gan::ModeMetrics m = gan::evaluate_modes(samples, mix);
+
+    std::ostringstream csv;
+    csv << "x,y\n";
+    for (int64_t i = 0; i < samples.rows(); ++i) csv << samples(i, 0) << ',' << samples(i, 1) << '\n';
+    io::write_text_atomically(cfg.out_dir + "/samples.csv", csv.str());
+    gan::plot_samples(cfg.out_dir + "/samples.png", samples, mix);
+    std::ostringstream js;
+    js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << cfg.lambda << ",\n  \"estimator\": \""
+       << estimator << "\",\n  \"bandwidth\": \"" << a.str("bandwidth") << "\",\n  \"iterations\": " << cfg.iters
+       << ",\n  \"seed\": " << cfg.seed << ",\n  \"modes\": " << m.modes_captured << ",\n  \"modes_total\": "
+       << m.modes_total << ",\n  \"high_quality\": " << m.high_quality << ",\n  \"reverse_kl\": "
+       << (std::isfinite(m.reverse_kl) ? std::to_string(m.reverse_kl) : std::string("null"))
+       << ",\n  \"train_seconds\": " << stats.seconds << ",\n  \"counts\": [";
+    for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
+    js << "]\n}\n";
+    io::write_text_atomically(cfg.out_dir + "/metrics.json", js.str());
+    if (!cfg.quiet) std::printf("wrote %s/samples.png, samples.csv, metrics.json\n", cfg.out_dir.c_str());
+    std::printf("modes=%d/%d hq=%.1f%% revkl=%.3f\n", m.modes_captured, m.modes_total, 100 * m.high_quality,
+                m.reverse_kl);
+    return 0;
+  });
+}

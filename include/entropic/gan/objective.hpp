@@ -1,0 +1,42 @@
+// The entropy-regularised GAN objective, computed from the discriminator's logits so it is
+// stable for any logit:
+//   discriminator:  (BCE(D(x), 1) + BCE(D(G(z)), 0)) / 2
+//   generator:      adv(D(G(z))) - lambda * H(G(z))
+//     minimax (the original form):  adv = E[log(1 - D(G(z)))] = -BCE(D(G(z)), 0)
+//     non_saturating:               adv = -E[log D(G(z))]     =  BCE(D(G(z)), 1)
+#pragma once
+#include <string>
+
+#include "entropic/autograd/functions.hpp"
+
+namespace entropic::gan {
+
+enum class GenLoss { minimax, non_saturating };
+
+inline GenLoss parse_gen_loss(const std::string& s) {
+  if (s == "minimax") return GenLoss::minimax;
+  if (s == "non-saturating" || s == "non_saturating" || s == "nonsaturating") return GenLoss::non_saturating;
+  fail("objective: unknown generator loss '", s, "'; use minimax or non-saturating");
+}
+
+template <class T>
+Var<T> discriminator_loss(const Var<T>& real_logits, const Var<T>& fake_logits) {
+  const Var<T> real = fn::bce_with_logits(real_logits, Tensor<T>::ones(real_logits.shape()));
+  const Var<T> fake = fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape()));
+  return fn::lincomb(T(0.5), real, T(0.5), fake);
+}
+
+template <class T>
+Var<T> generator_adversarial_loss(const Var<T>& fake_logits, GenLoss kind) {
+  if (kind == GenLoss::non_saturating)
+    return fn::bce_with_logits(fake_logits, Tensor<T>::ones(fake_logits.shape()));
+  return fn::scale(fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape())), T(-1));
+}
+
+// lambda with an optional linear warm-up from 0 over the first `warmup` iterations.
+inline double lambda_at(double lambda, int64_t warmup, int64_t iteration) {
+  if (warmup <= 0 || iteration >= warmup) return lambda;
+  return lambda * double(iteration) / double(warmup);
+}
+
+}  // namespace entropic::gan

@@ -1,0 +1,223 @@
+// The GAN trainer: D steps per G step with Adam, the entropy term on the generator's own
+// minibatch, a CSV log, periodic checkpoints it can resume from, and a NaN/Inf guard that stops
+// with a clear message and leaves the last good checkpoint in place.
+#pragma once
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "entropic/gan/objective.hpp"
+#include "entropic/gan/progress.hpp"
+#include "entropic/io/safetensors.hpp"
+#include "entropic/nn/adam.hpp"
+#include "entropic/nn/module.hpp"
+
+namespace entropic::gan {
+
+struct TrainConfig {
+  int64_t iters = 1000;
+  int64_t batch = 100;
+  int64_t latent = 2;
+  int d_steps = 1;
+  double lambda = 0;           // weight of the entropy term
+  int64_t lambda_warmup = 0;   // linear ramp of lambda over these iterations
+  GenLoss gen_loss = GenLoss::non_saturating;
+  nn::AdamOptions adam_g, adam_d;
+  uint64_t seed = 0;
+  std::string out_dir;          // empty: no log, no checkpoints
+  int64_t log_every = 100;      // CSV rows and plain progress lines
+  int64_t checkpoint_every = 0; // 0: only at the end
+  bool resume = true;           // continue from out_dir/checkpoint.safetensors when present
+  bool quiet = false;
+};
+
+// The entropy estimate of a generated batch and the bandwidth it used (NaN when none).
+template <class T>
+struct EntropyTerm {
+  Var<T> H;
+  double sigma = std::nan("");
+};
+
+template <class T>
+struct TrainStats {
+  int64_t iteration = 0;
+  double d_loss = 0, g_adv = 0, entropy = 0, sigma = 0, seconds = 0;
+};
+
+template <class T>
+class GanTrainer {
+ public:
+  using RealSampler = std::function<Tensor<T>(int64_t batch, Rng& rng)>;
+  using EntropyFn = std::function<EntropyTerm<T>(const Var<T>& samples)>;
+
+  GanTrainer(nn::Module<T>& G, nn::Module<T>& D, TrainConfig cfg, RealSampler real, EntropyFn entropy)
+      : G_(G), D_(D), cfg_(std::move(cfg)), real_(std::move(real)), entropy_(std::move(entropy)),
+        opt_g_(G.parameters(), cfg_.adam_g), opt_d_(D.parameters(), cfg_.adam_d), rng_(cfg_.seed) {
+    check(cfg_.iters > 0, "trainer: iters must be positive, got ", cfg_.iters);
+    check(cfg_.batch >= 2, "trainer: batch must be at least 2, got ", cfg_.batch);
+    check(cfg_.d_steps >= 1, "trainer: d_steps must be at least 1, got ", cfg_.d_steps);
+    check(cfg_.lambda >= 0 && std::isfinite(cfg_.lambda), "trainer: lambda must be >= 0, got ", cfg_.lambda);
+    check(cfg_.lambda == 0 || entropy_, "trainer: lambda > 0 needs an entropy estimator");
+    check(cfg_.log_every > 0, "trainer: log_every must be positive");
+  }
+
+  std::string checkpoint_path() const { return cfg_.out_dir + "/checkpoint.safetensors"; }
+  int64_t iteration() const { return it_; }
+  Rng& rng() { return rng_; }
+
+  // Trains up to cfg.iters iterations (resuming first when asked and a checkpoint exists).
+  TrainStats<T> run() {
+    const bool files = !cfg_.out_dir.empty();
+    if (files) std::filesystem::create_directories(cfg_.out_dir);
+    if (files && cfg_.resume && std::filesystem::exists(checkpoint_path())) {
+      load_checkpoint(checkpoint_path());
+      if (!cfg_.quiet) std::printf("resuming from %s at iteration %lld\n", checkpoint_path().c_str(), (long long)it_);
+    }
+    std::ofstream log;
+    if (files) {
+      const std::string path = cfg_.out_dir + "/log.csv";
+      const bool fresh = it_ == 0 || !std::filesystem::exists(path);
+      log.open(path, fresh ? std::ios::trunc : std::ios::app);
+      check(bool(log), "trainer: cannot open ", path, " for writing");
+      if (fresh) log << "iter,d_loss,g_adv,entropy,lambda,sigma,seconds\n";
+    }
+    Progress bar(cfg_.iters, it_, cfg_.log_every);
+    const auto t0 = std::chrono::steady_clock::now();
+    TrainStats<T> s;
+    while (it_ < cfg_.iters) {
+      s = step();
+      s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!std::isfinite(s.d_loss) || !std::isfinite(s.g_adv) || !std::isfinite(s.entropy)) {
+        std::ostringstream m;
+        m << "trainer: training diverged at iteration " << it_ << " (d_loss " << s.d_loss << ", g_adv "
+          << s.g_adv << ", entropy " << s.entropy << "). ";
+        if (files && std::filesystem::exists(checkpoint_path()))
+          m << "The last good checkpoint is " << checkpoint_path() << " (iteration " << last_ckpt_
+            << "); lower the learning rate or lambda, then run again to resume from it.";
+        else
+          m << "No checkpoint was written yet; lower the learning rate or lambda.";
+        fail(m.str());
+      }
+      if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters))
+        log << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ','
+            << lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_) << ',' << s.sigma << ',' << s.seconds << '\n';
+      if (!cfg_.quiet) {
+        char f[128];
+        std::snprintf(f, sizeof f, "d %.3f g %.3f H %.3f", s.d_loss, s.g_adv, s.entropy);
+        bar.update(it_, f);
+      }
+      if (files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters))
+        save_checkpoint(checkpoint_path());
+    }
+    if (log.is_open()) log.flush();
+    return s;
+  }
+
+  // One iteration: d_steps discriminator updates, then one generator update.
+  TrainStats<T> step() {
+    TrainStats<T> s;
+    for (int k = 0; k < cfg_.d_steps; ++k) {
+      const Tensor<T> real = real_(cfg_.batch, rng_);
+      Var<T> fake;
+      {
+        NoGrad ng;  // the discriminator's step must not build the generator's graph
+        fake = G_(Var<T>(latent_batch())).detach();
+      }
+      const Var<T> loss = discriminator_loss(D_(Var<T>(real)), D_(fake));
+      opt_d_.zero_grad();
+      loss.backward();
+      opt_d_.step();
+      s.d_loss = double(loss.item());
+    }
+    ++it_;
+    const Var<T> fake = G_(Var<T>(latent_batch()));
+    const Var<T> adv = generator_adversarial_loss(D_(fake), cfg_.gen_loss);
+    Var<T> loss = adv;
+    const double lam = lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_);
+    if (entropy_ && (lam > 0 || cfg_.lambda > 0)) {
+      EntropyTerm<T> e = entropy_(fake);
+      s.entropy = double(e.H.item());
+      s.sigma = e.sigma;
+      if (lam > 0) loss = fn::lincomb(T(1), adv, T(-lam), e.H);
+    }
+    opt_g_.zero_grad();
+    loss.backward();
+    opt_g_.step();
+    s.g_adv = double(adv.item());
+    s.iteration = it_;
+    return s;
+  }
+
+  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_); }
+
+  void save_checkpoint(const std::string& path) {
+    io::SafeTensorsFile f;
+    auto put_module = [&](const std::string& p, nn::Module<T>& m) {
+      for (auto& [name, v] : m.named_parameters()) f.put(p + name, v.value());
+      for (auto& [name, t] : m.named_buffers()) f.put(p + name, *t);
+    };
+    put_module("G.", G_);
+    put_module("D.", D_);
+    auto put_adam = [&](const std::string& p, nn::Adam<T>& o) {
+      for (size_t k = 0; k < o.first_moments().size(); ++k) {
+        f.put(p + "m." + std::to_string(k), o.first_moments()[k]);
+        f.put(p + "v." + std::to_string(k), o.second_moments()[k]);
+      }
+      f.metadata[p + "steps"] = std::to_string(o.steps());
+    };
+    put_adam("adam_g.", opt_g_);
+    put_adam("adam_d.", opt_d_);
+    f.metadata["iteration"] = std::to_string(it_);
+    f.metadata["rng_seed"] = std::to_string(rng_.seed());
+    f.metadata["rng_offset"] = std::to_string(rng_.offset());
+    f.metadata["format"] = "entropic GAN checkpoint v1: G.* generator, D.* discriminator (PyTorch names)";
+    io::save_safetensors(path, f);
+    last_ckpt_ = it_;
+  }
+
+  void load_checkpoint(const std::string& path) {
+    const io::SafeTensorsFile f = io::load_safetensors(path);
+    auto get_module = [&](const std::string& p, nn::Module<T>& m) {
+      for (auto& [name, v] : m.named_parameters()) f.get(p + name, v.value());
+      for (auto& [name, t] : m.named_buffers()) f.get(p + name, *t);
+    };
+    get_module("G.", G_);
+    get_module("D.", D_);
+    auto meta = [&](const std::string& k) {
+      auto i = f.metadata.find(k);
+      check(i != f.metadata.end(), "trainer: checkpoint ", path, " lacks '", k, "'");
+      return std::stoull(i->second);
+    };
+    auto get_adam = [&](const std::string& p, nn::Adam<T>& o) {
+      for (size_t k = 0; k < o.first_moments().size(); ++k) {
+        f.get(p + "m." + std::to_string(k), o.first_moments()[k]);
+        f.get(p + "v." + std::to_string(k), o.second_moments()[k]);
+      }
+      o.set_steps(int64_t(meta(p + "steps")));
+    };
+    get_adam("adam_g.", opt_g_);
+    get_adam("adam_d.", opt_d_);
+    it_ = int64_t(meta("iteration"));
+    check(meta("rng_seed") == rng_.seed(), "trainer: checkpoint ", path, " was made with seed ",
+          meta("rng_seed"), " but this run uses seed ", rng_.seed(),
+          "; use the same --seed or another output directory");
+    rng_.set_offset(meta("rng_offset"));
+    last_ckpt_ = it_;
+  }
+
+ private:
+  nn::Module<T>& G_;
+  nn::Module<T>& D_;
+  TrainConfig cfg_;
+  RealSampler real_;
+  EntropyFn entropy_;
+  nn::Adam<T> opt_g_, opt_d_;
+  Rng rng_;
+  int64_t it_ = 0, last_ckpt_ = 0;
+};
+
+}  // namespace entropic::gan
