@@ -1,0 +1,783 @@
+// CPU Gaussian kernel-density entropy of a sample x[n, d] (row-major), float and double.
+//
+//   e_ij     = -|x_i - x_j|^2 / (2 sigma^2)
+//   row_lse_i = log sum_{j in S_i} exp(e_ij)        S_i = all j, or j != i (leave-one-out)
+//   log p_i  = row_lse_i - log m - (d/2) log(2 pi sigma^2)      m = |S_i| (n or n - 1)
+//   H        = -(1/n) sum_i log p_i                 (summed in double)
+//
+// Backward, with w_ij = exp(e_ij - row_lse_i) the normalised weights of row i:
+//   dH/dx_k = 1/(n sigma^2) sum_j (w_kj + w_jk) (x_k - x_j)
+// (d row_lse_i / d x_k = -(1/sigma^2) [delta_ik sum_j w_ij (x_i - x_j) - w_ik (x_i - x_k)];
+// summing over i gives the two terms.) The j = k term is multiplied by x_k - x_k = 0, so the
+// same formula holds with and without leave-one-out, and the kernels simply skip j = k.
+// sigma is a constant here: a bandwidth rule's dependence on x is not differentiated.
+//
+// Versions (kernels keep their number):
+//   v1 streaming (kde_forward / kde_backward): never stores the n x n matrix. Row blocks
+//      (parallel) x column tiles (cache-sized); the forward keeps an online log-sum-exp per
+//      row (tile max, rescale), the backward is a second streaming pass with the saved
+//      row_lse. Columns are packed in blocks of W (the vector width) columns, dimension-major
+//      ("SoA blocks"), so the inner loop runs over W contiguous j for every d.
+//      d <= 8: distances as sum_c (x_ic - x_jc)^2 (exact, and exp dominates);
+//      d >  8: distances as |x_i|^2 + |x_j|^2 - 2 x_i.x_j with an 8-row x 2W-column register
+//      tile (a fused GEMM micro-kernel); the gradient's sum_j a_kj x_j is a second register-
+//      tiled product. Costs a little accuracy for nearly equal points (as any GEMM form does).
+//   v2 GEMM (kde_forward_gemm / kde_backward_gemm): the Gram matrix of a block of rows through
+//      entropic::cpu::gemm, materialised block by block, and sum_j a_kj x_j as a second gemm.
+//
+// Saved for backward: row_lse[n] only (sigma and the leave-one-out flag are arguments).
+// Backward overwrites dx.
+#pragma once
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <numbers>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "entropic/core/error.hpp"
+#include "entropic/core/parallel.hpp"
+#include "entropic/cpu/gemm.hpp"
+
+#if defined(__GNUC__) && (defined(__AVX512F__) || defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+namespace entropic::cpu {
+
+namespace kde_detail {
+
+// ---------------------------------------------------------------------------------------------
+// Vector type: GCC/Clang vector extensions, as wide as the ISA we are compiled for (a wider
+// type than the hardware is split by the compiler, so this is correct everywhere); other
+// compilers get W = 1 and plain scalars through the same code.
+#if defined(__GNUC__)
+#if defined(__AVX512F__)
+#define ENTROPIC_KDE_VBYTES 64
+#elif defined(__AVX2__)
+#define ENTROPIC_KDE_VBYTES 32
+#else
+#define ENTROPIC_KDE_VBYTES 16
+#endif
+template <class T>
+struct Vec;
+template <>
+struct Vec<float> {
+  typedef float V __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
+  typedef int32_t I __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
+  static constexpr int W = ENTROPIC_KDE_VBYTES / 4;
+};
+template <>
+struct Vec<double> {
+  typedef double V __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
+  typedef int64_t I __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
+  static constexpr int W = ENTROPIC_KDE_VBYTES / 8;
+};
+#else
+template <class T>
+struct Vec {
+  using V = T;
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  static constexpr int W = 1;
+};
+#endif
+
+template <class T>
+using V = typename Vec<T>::V;
+template <class T>
+inline constexpr int W = Vec<T>::W;
+
+template <class T>
+inline V<T> splat(T s) {
+  return V<T>{} + s;
+}
+template <class T>
+inline V<T> load(const T* p) {
+  V<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+inline void store(T* p, V<T> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class T>
+inline T lane(const V<T>& v, int l) {
+#if defined(__GNUC__)
+  return v[l];
+#else
+  return v;
+#endif
+}
+template <class T>
+inline T hsum(V<T> v) {
+  T s = 0;
+  for (int l = 0; l < W<T>; ++l) s += lane<T>(v, l);
+  return s;
+}
+// Whether any lane of v is <= t.
+template <class T>
+inline bool any_le(V<T> v, T t) {
+#if defined(__GNUC__)
+  const auto m = v <= splat(t);
+  bool any = false;
+  for (int l = 0; l < W<T>; ++l) any |= m[l] != 0;
+  return any;
+#else
+  return v <= t;
+#endif
+}
+template <class T>
+inline T hmax(V<T> v) {
+  T m = lane<T>(v, 0);
+  for (int l = 1; l < W<T>; ++l) m = std::max(m, lane<T>(v, l));
+  return m;
+}
+inline V<float> vmax(V<float> a, V<float> b) { return a > b ? a : b; }
+inline V<double> vmax(V<double> a, V<double> b) { return a > b ? a : b; }
+template <class T>
+inline typename Vec<T>::I as_int(V<T> v) {
+#if defined(__GNUC__)
+  return (typename Vec<T>::I)v;
+#else
+  return std::bit_cast<typename Vec<T>::I>(v);
+#endif
+}
+template <class T>
+inline V<T> as_real(typename Vec<T>::I v) {
+#if defined(__GNUC__)
+  return (V<T>)v;
+#else
+  return std::bit_cast<V<T>>(v);
+#endif
+}
+// a * b + c as one instruction where the ISA has it: GCC does not contract a*b+c under
+// -std=c++20 (only under gnu++20), and the exp's range reduction wants the fused form.
+inline V<float> fmadd(V<float> a, V<float> b, V<float> c) {
+#if defined(__GNUC__) && defined(__AVX512F__)
+  return _mm512_fmadd_ps(a, b, c);
+#elif defined(__GNUC__) && defined(__AVX2__) && defined(__FMA__)
+  return _mm256_fmadd_ps(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+inline V<double> fmadd(V<double> a, V<double> b, V<double> c) {
+#if defined(__GNUC__) && defined(__AVX512F__)
+  return _mm512_fmadd_pd(a, b, c);
+#elif defined(__GNUC__) && defined(__AVX2__) && defined(__FMA__)
+  return _mm256_fmadd_pd(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// exp: n = round(x / ln 2) by the 1.5 * 2^p magic-number trick (its bits also hold n),
+// r = x - n ln 2 with ln 2 split in two (Cody-Waite) so r is exact, a polynomial on
+// |r| <= ln 2 / 2, and 2^n built in the exponent field. float: Cephes expf's degree-7
+// minimax polynomial (about 1 ulp); double: Taylor to degree 13 (error term < 0.1 ulp).
+// Arguments below log(min normal) (-87.34 float, -708.39 double), -inf included, give 0
+// (no subnormal results); arguments above 88 (float) / 709 (double) are clamped there, so
+// the result is never inf. NaN is not handled (inputs are validated before).
+inline V<float> exp(V<float> x) {
+  using F = V<float>;
+  const F lo = splat(-87.33654475f), hi = splat(88.0f), magic = splat(12582912.0f);
+  const auto under = x < lo;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const F t = fmadd(x, splat(1.44269504088896341f), magic);
+  const F nf = t - magic;
+  F r = fmadd(nf, splat(-0.693359375f), x);
+  r = fmadd(nf, splat(2.12194440e-4f), r);
+  F p = splat(1.9875691500e-4f);
+  p = fmadd(p, r, splat(1.3981999507e-3f));
+  p = fmadd(p, r, splat(8.3334519073e-3f));
+  p = fmadd(p, r, splat(4.1665795894e-2f));
+  p = fmadd(p, r, splat(1.6666665459e-1f));
+  p = fmadd(p, r, splat(5.0000001201e-1f));
+  p = fmadd(p, r * r, r + splat(1.0f));
+  const auto n = as_int<float>(t) - as_int<float>(magic);
+  const F y = p * as_real<float>((n + 127) << 23);
+  return under ? splat(0.0f) : y;
+}
+inline V<double> exp(V<double> x) {
+  using D = V<double>;
+  const D lo = splat(-708.3964185322641), hi = splat(709.0), magic = splat(6755399441055744.0);
+  const auto under = x < lo;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const D t = fmadd(x, splat(1.4426950408889634074), magic);
+  const D nf = t - magic;
+  D r = fmadd(nf, splat(-6.93147180369123816490e-01), x);
+  r = fmadd(nf, splat(-1.90821492927058770002e-10), r);
+  D p = splat(1.0 / 6227020800.0);
+  constexpr double inv_fact[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+                                 1.0 / 362880.0,    1.0 / 40320.0,    1.0 / 5040.0,
+                                 1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,
+                                 1.0 / 6.0,         0.5,              1.0,
+                                 1.0};
+  for (double c : inv_fact) p = fmadd(p, r, splat(c));
+  const auto n = as_int<double>(t) - as_int<double>(magic);
+  const D y = p * as_real<double>((n + 1023) << 52);
+  return under ? splat(0.0) : y;
+}
+
+// 64-byte aligned scratch.
+template <class T>
+class Buf {
+ public:
+  explicit Buf(int64_t n) {
+    const size_t bytes = std::max<size_t>(64, ((size_t(n) * sizeof(T) + 63) / 64) * 64);
+    p_ = static_cast<T*>(std::aligned_alloc(64, bytes));
+    if (!p_) throw std::bad_alloc();
+  }
+  ~Buf() { std::free(p_); }
+  Buf(Buf&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+  T* get() const { return p_; }
+  T& operator[](int64_t i) const { return p_[i]; }
+
+ private:
+  T* p_;
+};
+
+// Everything the passes share: x packed in column blocks of W columns, dimension-major
+// (xb[(jb*d + c)*W + l] = x[jb*W + l][c], zero padded to npad, a multiple of 2W so the dot
+// form's 2W-column tiles never run off the end), squared norms (dot form), and sizes.
+template <class T>
+struct Packed {
+  static constexpr int w = W<T>;
+  const T* x;
+  int64_t n, d, nblk, npad;
+  T neg_inv_2s2;
+  bool loo;
+  Buf<T> xb, sq;
+
+  Packed(const T* x_, int64_t n_, int64_t d_, double sigma, bool loo_)
+      : x(x_), n(n_), d(d_), nblk((n_ + 2 * w - 1) / (2 * w) * 2), npad(nblk * w),
+        neg_inv_2s2(T(-0.5 / (sigma * sigma))), loo(loo_), xb(npad * d_), sq(npad) {
+    parallel_for(nblk, 16, [&](int64_t b0, int64_t b1) {
+      for (int64_t jb = b0; jb < b1; ++jb)
+        for (int l = 0; l < w; ++l) {
+          const int64_t j = jb * w + l;
+          double s = 0;
+          for (int64_t c = 0; c < d; ++c) {
+            const T v = j < n ? x[j * d + c] : T(0);
+            xb[(jb * d + c) * w + l] = v;
+            s += double(v) * double(v);
+          }
+          sq[j] = T(s);
+        }
+    });
+  }
+  // Columns per tile: the tile's packed columns stay in L2 while a row block sweeps them.
+  int64_t col_tile() const {
+    const int64_t target = (int64_t(192) << 10) / (d * int64_t(sizeof(T)));
+    return std::clamp<int64_t>(target / (2 * w) * (2 * w), 2 * w, 1024);
+  }
+};
+
+inline constexpr int64_t kRowBlock = 64;  // rows per parallel work item (and per L2 reuse)
+
+// Writes -inf into the tile's padding columns (j >= n) and into the diagonal when it is
+// excluded (diag_value = -inf) or set exactly (diag_value = 0, the dot form's rounding).
+template <class T, int R>
+void fix_tile(const Packed<T>& P, const int64_t* rows, int rc, int64_t j0, int64_t jn, T* buf,
+              int64_t ldb, bool fix_diag, T diag_value) {
+  const T ninf = -std::numeric_limits<T>::infinity();
+  if (j0 + jn > P.n)
+    for (int r = 0; r < R; ++r)
+      for (int64_t j = std::max(P.n, j0); j < j0 + jn; ++j) buf[r * ldb + (j - j0)] = ninf;
+  if (fix_diag)
+    for (int r = 0; r < rc; ++r)
+      if (rows[r] >= j0 && rows[r] < j0 + jn) buf[r * ldb + (rows[r] - j0)] = diag_value;
+}
+
+// e for R rows x jn columns (jn a multiple of W) by differences: exact, for small d.
+template <class T, int D, int R>
+void fill_diff(const Packed<T>& P, const int64_t* rows, int64_t j0, int64_t jn, T* buf,
+               int64_t ldb) {
+  constexpr int w = W<T>;
+  V<T> xi[R][D];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < D; ++c) xi[r][c] = splat(P.x[rows[r] * D + c]);
+  const V<T> scale = splat(P.neg_inv_2s2);
+  for (int64_t jj = 0; jj < jn; jj += w) {
+    const T* blk = P.xb.get() + ((j0 + jj) / w) * D * w;  // (D, W)
+    V<T> xj[D];
+    for (int c = 0; c < D; ++c) xj[c] = load(blk + c * w);
+    for (int r = 0; r < R; ++r) {
+      V<T> diff = xi[r][0] - xj[0];
+      V<T> acc = diff * diff;
+      for (int c = 1; c < D; ++c) {
+        diff = xi[r][c] - xj[c];
+        acc = fmadd(diff, diff, acc);
+      }
+      store(buf + r * ldb + jj, acc * scale);
+    }
+  }
+}
+
+// e for R rows x jn columns (jn a multiple of 2W) by |x_i|^2 + |x_j|^2 - 2 x_i.x_j: an
+// R x 2W register tile over the d loop. rp: the R rows packed dimension-major, (d, R).
+template <class T, int R>
+void fill_dot(const Packed<T>& P, const T* rp, const T* sqi, int64_t j0, int64_t jn, T* buf,
+              int64_t ldb) {
+  constexpr int w = W<T>;
+  const int64_t d = P.d;
+  const V<T> scale = splat(P.neg_inv_2s2), zero = splat(T(0)), two = splat(T(2));
+  for (int64_t jj = 0; jj < jn; jj += 2 * w) {
+    const T* b0 = P.xb.get() + ((j0 + jj) / w) * d * w;  // (d, W)
+    const T* b1 = b0 + d * w;                              // (d, W)
+    V<T> acc[R][2];
+    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = zero;
+    for (int64_t c = 0; c < d; ++c) {
+      const V<T> v0 = load(b0 + c * w), v1 = load(b1 + c * w);
+      for (int r = 0; r < R; ++r) {
+        const V<T> a = splat(rp[c * R + r]);
+        acc[r][0] = fmadd(a, v0, acc[r][0]);
+        acc[r][1] = fmadd(a, v1, acc[r][1]);
+      }
+    }
+    const V<T> sj0 = load(P.sq.get() + j0 + jj), sj1 = load(P.sq.get() + j0 + jj + w);
+    for (int r = 0; r < R; ++r) {
+      const V<T> si = splat(sqi[r]);
+      store(buf + r * ldb + jj, vmax(fmadd(-two, acc[r][0], si + sj0), zero) * scale);
+      store(buf + r * ldb + jj + w, vmax(fmadd(-two, acc[r][1], si + sj1), zero) * scale);
+    }
+  }
+}
+
+// Online log-sum-exp of one tile row into (m, s): s = sum exp(e - m).
+template <class T>
+void lse_update(const T* e, int64_t jn, double& m, double& s) {
+  constexpr int w = W<T>;
+  V<T> vm = splat(-std::numeric_limits<T>::infinity());
+  for (int64_t jj = 0; jj < jn; jj += w) vm = vmax(vm, load(e + jj));
+  const double mt = double(hmax<T>(vm));
+  if (mt == -std::numeric_limits<double>::infinity()) return;  // nothing in this tile
+  if (mt > m) {
+    s *= std::exp(m - mt);
+    m = mt;
+  }
+  const V<T> shift = splat(T(m));
+  V<T> acc = splat(T(0));
+  for (int64_t jj = 0; jj < jn; jj += w) acc += exp(load(e + jj) - shift);
+  s += double(hsum<T>(acc));
+}
+
+template <class T>
+void pack_rows(const Packed<T>& P, const int64_t* rows, int R, T* rp, T* sqi) {
+  for (int r = 0; r < R; ++r) {
+    sqi[r] = P.sq[rows[r]];
+    for (int64_t c = 0; c < P.d; ++c) rp[c * R + r] = P.x[rows[r] * P.d + c];
+  }
+}
+
+template <class T>
+double finish_forward(const T* x, int64_t n, int64_t d, double sigma, bool loo, T* log_p,
+                      T* row_lse) {
+  const double c = -std::log(double(loo ? n - 1 : n)) -
+                   0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
+  double h = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double lp = double(row_lse[i]) + c;
+    log_p[i] = T(lp);
+    h -= lp;
+  }
+  return h / double(n);
+}
+
+// Forward driver: rows in blocks of kRowBlock (parallel), column tiles, R-row micro-blocks.
+template <class T, int R, class Fill>
+void forward_stream(const Packed<T>& P, T* row_lse, bool dot, Fill&& fill) {
+  const int64_t n = P.n, bj = P.col_tile();
+  const int64_t nrb = (n + kRowBlock - 1) / kRowBlock;
+  parallel_for(nrb, 1, [&](int64_t b0, int64_t b1) {
+    Buf<T> buf(R * bj);                                   // (R, bj)
+    Buf<T> rp(kRowBlock * P.d), sqi(kRowBlock);  // (kRowBlock/R) x (d, R), used by the dot form
+    double m[kRowBlock], s[kRowBlock];
+    int64_t rows[kRowBlock + R];
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t i0 = b * kRowBlock, bi = std::min(kRowBlock, n - i0);
+      const int64_t bpad = (bi + R - 1) / R * R;
+      for (int64_t r = 0; r < bpad; ++r) rows[r] = std::min(i0 + r, n - 1);
+      for (int64_t r = 0; r < bi; ++r) m[r] = -std::numeric_limits<double>::infinity(), s[r] = 0;
+      if (dot)
+        for (int64_t r0 = 0; r0 < bpad; r0 += R)
+          pack_rows(P, rows + r0, R, rp.get() + r0 * P.d, sqi.get() + r0);
+      for (int64_t j0 = 0; j0 < P.npad; j0 += bj) {
+        const int64_t jn = std::min(bj, P.npad - j0);
+        for (int64_t r0 = 0; r0 < bpad; r0 += R) {
+          const int rc = int(std::min<int64_t>(R, bi - r0));
+          fill(rows + r0, rp.get() + r0 * P.d, sqi.get() + r0, j0, jn, buf.get(), bj);
+          fix_tile<T, R>(P, rows + r0, rc, j0, jn, buf.get(), bj, P.loo || dot,
+                         P.loo ? -std::numeric_limits<T>::infinity() : T(0));
+          for (int r = 0; r < rc; ++r) lse_update(buf.get() + r * bj, jn, m[r0 + r], s[r0 + r]);
+        }
+      }
+      for (int64_t r = 0; r < bi; ++r) row_lse[i0 + r] = T(m[r] + std::log(s[r]));
+    }
+  });
+}
+
+// Lane bias of the last column blocks: 0 for j < n, -inf for padding (added to e).
+template <class T>
+V<T> tail_bias(int64_t jb, int64_t n) {
+  T b[W<T>];
+  for (int l = 0; l < W<T>; ++l)
+    b[l] = jb * W<T> + l >= n ? -std::numeric_limits<T>::infinity() : T(0);
+  return load(b);
+}
+
+// Forward for small d with the self term included: e_ii = 0 is the row maximum, so
+// sum_j exp(e_ij) lies in [1, n] and needs no running max or tile buffer (no overflow, and
+// the 1 keeps it from underflowing). Lane sums are flushed to double every 64 blocks.
+template <class T, int D, int R>
+void forward_small_self(const Packed<T>& P, T* row_lse) {
+  constexpr int w = W<T>;
+  const int64_t n = P.n, nfull = n / w, nrb = (n + R - 1) / R;
+  parallel_for(nrb, 16, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      int64_t rows[R];
+      for (int r = 0; r < R; ++r) rows[r] = std::min(b * R + r, n - 1);
+      V<T> xi[R][D], acc[R];
+      double s[R] = {};
+      for (int r = 0; r < R; ++r) {
+        acc[r] = splat(T(0));
+        for (int c = 0; c < D; ++c) xi[r][c] = splat(P.x[rows[r] * D + c]);
+      }
+      const V<T> es = splat(P.neg_inv_2s2);
+      auto step = [&](int64_t jb, V<T> bias) {
+        const T* blk = P.xb.get() + jb * D * w;  // (D, W)
+        V<T> xj[D];
+        for (int c = 0; c < D; ++c) xj[c] = load(blk + c * w);
+        for (int r = 0; r < R; ++r) {
+          V<T> diff = xi[r][0] - xj[0];
+          V<T> d2 = diff * diff;
+          for (int c = 1; c < D; ++c) {
+            diff = xi[r][c] - xj[c];
+            d2 = fmadd(diff, diff, d2);
+          }
+          acc[r] += exp(fmadd(d2, es, bias));
+        }
+      };
+      auto flush = [&] {
+        for (int r = 0; r < R; ++r) s[r] += double(hsum<T>(acc[r])), acc[r] = splat(T(0));
+      };
+      const V<T> none = splat(T(0));
+      for (int64_t jb = 0; jb < nfull; ++jb) {
+        step(jb, none);
+        if ((jb & 63) == 63) flush();
+      }
+      for (int64_t jb = nfull; jb < P.nblk; ++jb) step(jb, tail_bias<T>(jb, n));
+      flush();
+      for (int r = 0; r < R; ++r)
+        if (b * R + r < n) row_lse[rows[r]] = T(std::log(s[r]));
+    }
+  });
+}
+
+// Backward for small d, fused in registers: dx_k = scale * sum_j a_kj (x_k - x_j) with
+// a_kj = exp(e_kj - lse_k) + exp(e_kj - lse_j); padding lanes get e = -inf; the diagonal
+// contributes a * 0. Factor: a_kj = exp(e_kj) (r_k + r_j) with r = exp(-lse), one exp per
+// pair instead of two; used when every lse >= -20, so r <= e^20 cannot overflow and a term
+// lost to exp(e) underflowing (e < -87) has weight below e^-67.
+template <class T, int D, int R, bool Factor>
+void backward_small(const Packed<T>& P, const T* lsep, const T* rp, T scale, T* dx) {
+  constexpr int w = W<T>;
+  const int64_t n = P.n, nfull = n / w;  // blocks without padding
+  const int64_t nrb = (n + R - 1) / R;
+  parallel_for(nrb, 16, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      int64_t rows[R];
+      for (int r = 0; r < R; ++r) rows[r] = std::min(b * R + r, n - 1);
+      V<T> xi[R][D], li[R], g[R][D];
+      for (int r = 0; r < R; ++r) {
+        li[r] = splat(Factor ? rp[rows[r]] : lsep[rows[r]]);
+        for (int c = 0; c < D; ++c) xi[r][c] = splat(P.x[rows[r] * D + c]), g[r][c] = splat(T(0));
+      }
+      const V<T> es = splat(P.neg_inv_2s2);
+      auto step = [&](int64_t jb, V<T> bias) {
+        const T* blk = P.xb.get() + jb * D * w;  // (D, W)
+        V<T> xj[D];
+        for (int c = 0; c < D; ++c) xj[c] = load(blk + c * w);
+        const V<T> lj = load((Factor ? rp : lsep) + jb * w);
+        for (int r = 0; r < R; ++r) {
+          V<T> diff[D];
+          V<T> acc = splat(T(0));
+          for (int c = 0; c < D; ++c) {
+            diff[c] = xi[r][c] - xj[c];
+            acc = fmadd(diff[c], diff[c], acc);
+          }
+          const V<T> e = fmadd(acc, es, bias);
+          V<T> a;
+          if constexpr (Factor)
+            a = exp(e) * (li[r] + lj);
+          else
+            a = exp(e - li[r]) + exp(e - lj);
+          for (int c = 0; c < D; ++c) g[r][c] = fmadd(a, diff[c], g[r][c]);
+        }
+      };
+      for (int64_t jb = 0; jb < nfull; ++jb) step(jb, splat(T(0)));
+      for (int64_t jb = nfull; jb < P.nblk; ++jb) step(jb, tail_bias<T>(jb, n));
+      for (int r = 0; r < R; ++r)
+        if (b * R + r < n)
+          for (int c = 0; c < D; ++c) dx[rows[r] * D + c] = scale * hsum<T>(g[r][c]);
+    }
+  });
+}
+
+// Backward for large d: a tile of e by the dot form, a = exp(e - lse_k) + exp(e - lse_j)
+// (diagonal and padding set to 0), then G_k += sum_j a_kj x_j as an R x 2W register tile
+// over the tile's rows of x (row-major, d padded to dpad), and dx_k = scale (x_k s_k - G_k).
+template <class T, int R>
+void backward_dot(const Packed<T>& P, const T* lsep, T scale, T* dx) {
+  constexpr int w = W<T>;
+  const int64_t n = P.n, d = P.d, bj = P.col_tile();
+  const int64_t dpad = (d + 2 * w - 1) / (2 * w) * (2 * w);
+  Buf<T> xr(P.npad * dpad);  // (npad, dpad), zero padded
+  parallel_for(P.npad, 64, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t c = 0; c < dpad; ++c) xr[j * dpad + c] = (j < n && c < d) ? P.x[j * d + c] : T(0);
+  });
+  const int64_t nrb = (n + kRowBlock - 1) / kRowBlock;
+  parallel_for(nrb, 1, [&](int64_t b0, int64_t b1) {
+    Buf<T> buf(R * bj), rp(kRowBlock * d), sqi(kRowBlock), gacc(kRowBlock * dpad);
+    double s[kRowBlock];
+    int64_t rows[kRowBlock + R];
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t i0 = b * kRowBlock, bi = std::min(kRowBlock, n - i0);
+      const int64_t bpad = (bi + R - 1) / R * R;
+      for (int64_t r = 0; r < bpad; ++r) rows[r] = std::min(i0 + r, n - 1), s[r] = 0;
+      std::fill(gacc.get(), gacc.get() + kRowBlock * dpad, T(0));
+      for (int64_t r0 = 0; r0 < bpad; r0 += R)
+        pack_rows(P, rows + r0, R, rp.get() + r0 * d, sqi.get() + r0);
+      for (int64_t j0 = 0; j0 < P.npad; j0 += bj) {
+        const int64_t jn = std::min(bj, P.npad - j0);
+        for (int64_t r0 = 0; r0 < bpad; r0 += R) {
+          T* e = buf.get();  // (R, bj)
+          fill_dot<T, R>(P, rp.get() + r0 * d, sqi.get() + r0, j0, jn, e, bj);
+          fix_tile<T, R>(P, rows + r0, R, j0, jn, e, bj, true, -std::numeric_limits<T>::infinity());
+          for (int r = 0; r < R; ++r) {
+            const V<T> li = splat(lsep[rows[r0 + r]]);
+            V<T> sacc = splat(T(0));
+            for (int64_t jj = 0; jj < jn; jj += w) {
+              const V<T> ev = load(e + r * bj + jj);
+              const V<T> a = exp(ev - li) + exp(ev - load(lsep + j0 + jj));
+              store(e + r * bj + jj, a);
+              sacc += a;
+            }
+            s[r0 + r] += double(hsum<T>(sacc));
+          }
+          for (int64_t c0 = 0; c0 < dpad; c0 += 2 * w) {
+            V<T> acc[R][2];
+            for (int r = 0; r < R; ++r) {
+              acc[r][0] = load(gacc.get() + (r0 + r) * dpad + c0);
+              acc[r][1] = load(gacc.get() + (r0 + r) * dpad + c0 + w);
+            }
+            for (int64_t jj = 0; jj < jn; ++jj) {
+              const T* xj = xr.get() + (j0 + jj) * dpad + c0;
+              const V<T> v0 = load(xj), v1 = load(xj + w);
+              for (int r = 0; r < R; ++r) {
+                const V<T> a = splat(e[r * bj + jj]);
+                acc[r][0] = fmadd(a, v0, acc[r][0]);
+                acc[r][1] = fmadd(a, v1, acc[r][1]);
+              }
+            }
+            for (int r = 0; r < R; ++r) {
+              store(gacc.get() + (r0 + r) * dpad + c0, acc[r][0]);
+              store(gacc.get() + (r0 + r) * dpad + c0 + w, acc[r][1]);
+            }
+          }
+        }
+      }
+      for (int64_t r = 0; r < bi; ++r)
+        for (int64_t c = 0; c < d; ++c)
+          dx[(i0 + r) * d + c] =
+              scale * T(double(P.x[(i0 + r) * d + c]) * s[r] - double(gacc[r * dpad + c]));
+    }
+  });
+}
+
+template <class T>
+Buf<T> padded_lse(const T* row_lse, int64_t n, int64_t npad) {
+  Buf<T> l(npad);
+  for (int64_t j = 0; j < npad; ++j) l[j] = j < n ? row_lse[j] : std::numeric_limits<T>::infinity();
+  return l;
+}
+
+inline constexpr int64_t kSmallD = 8;  // up to here the difference form, above the dot form
+
+}  // namespace kde_detail
+
+// exp(x[i]) for i < n with the vectorised exp the kernels use (for tests and other ops).
+template <class T>
+void exp_fast(const T* x, T* y, int64_t n) {
+  using namespace kde_detail;
+  constexpr int w = W<T>;
+  int64_t i = 0;
+  for (; i + w <= n; i += w) store(y + i, exp(load(x + i)));
+  if (i < n) {
+    T tmp[w] = {};
+    std::copy(x + i, x + n, tmp);
+    store(tmp, exp(load(tmp)));
+    std::copy(tmp, tmp + (n - i), y + i);
+  }
+}
+
+// v1 streaming forward. Writes log_p[n] and row_lse[n] (saved for backward), returns H.
+// Input is assumed valid (n >= 2, finite, sigma > 0): entropy/kde.hpp validates.
+template <class T>
+double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p,
+                   T* row_lse) {
+  using namespace kde_detail;
+  Packed<T> P(x, n, d, sigma, leave_one_out);
+  auto run_small = [&](auto dd) {
+    constexpr int D = decltype(dd)::value;
+    if (!leave_one_out) return forward_small_self<T, D, 4>(P, row_lse);
+    forward_stream<T, 4>(P, row_lse, false,
+                         [&](const int64_t* rows, const T*, const T*, int64_t j0, int64_t jn,
+                             T* buf, int64_t ldb) { fill_diff<T, D, 4>(P, rows, j0, jn, buf, ldb); });
+  };
+  switch (d) {
+    case 1: run_small(std::integral_constant<int, 1>{}); break;
+    case 2: run_small(std::integral_constant<int, 2>{}); break;
+    case 3: run_small(std::integral_constant<int, 3>{}); break;
+    case 4: run_small(std::integral_constant<int, 4>{}); break;
+    case 5: run_small(std::integral_constant<int, 5>{}); break;
+    case 6: run_small(std::integral_constant<int, 6>{}); break;
+    case 7: run_small(std::integral_constant<int, 7>{}); break;
+    case 8: run_small(std::integral_constant<int, 8>{}); break;
+    default:
+      forward_stream<T, 8>(P, row_lse, true,
+                           [&](const int64_t*, const T* rp, const T* sqi, int64_t j0, int64_t jn,
+                               T* buf, int64_t ldb) { fill_dot<T, 8>(P, rp, sqi, j0, jn, buf, ldb); });
+  }
+  return finish_forward(x, n, d, sigma, leave_one_out, log_p, row_lse);
+}
+
+// v1 streaming backward: dx[n, d] = dH * dH/dx (overwritten), from the forward's row_lse.
+template <class T>
+void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out,
+                  const T* row_lse, T dH, T* dx) {
+  using namespace kde_detail;
+  Packed<T> P(x, n, d, sigma, leave_one_out);
+  const Buf<T> lsep = padded_lse(row_lse, n, P.npad);
+  const T scale = T(double(dH) / (double(n) * sigma * sigma));
+  const bool factor = *std::min_element(row_lse, row_lse + n) >= T(-20);
+  Buf<T> r(factor ? P.npad : 1);  // exp(-lse), 0 for padding
+  if (factor)
+    for (int64_t j = 0; j < P.npad; ++j) r[j] = j < n ? T(std::exp(-double(row_lse[j]))) : T(0);
+  auto run_small = [&](auto dd) {
+    if (factor)
+      backward_small<T, decltype(dd)::value, 4, true>(P, lsep.get(), r.get(), scale, dx);
+    else
+      backward_small<T, decltype(dd)::value, 4, false>(P, lsep.get(), r.get(), scale, dx);
+  };
+  switch (d) {
+    case 1: run_small(std::integral_constant<int, 1>{}); break;
+    case 2: run_small(std::integral_constant<int, 2>{}); break;
+    case 3: run_small(std::integral_constant<int, 3>{}); break;
+    case 4: run_small(std::integral_constant<int, 4>{}); break;
+    case 5: run_small(std::integral_constant<int, 5>{}); break;
+    case 6: run_small(std::integral_constant<int, 6>{}); break;
+    case 7: run_small(std::integral_constant<int, 7>{}); break;
+    case 8: run_small(std::integral_constant<int, 8>{}); break;
+    default: backward_dot<T, 8>(P, lsep.get(), scale, dx);
+  }
+}
+
+namespace kde_detail {
+// Rows per Gram block of the GEMM version: about 16 MiB of scratch.
+inline int64_t gemm_row_block(int64_t n, size_t elem) {
+  return std::clamp<int64_t>(int64_t((size_t(16) << 20) / (elem * size_t(n))), 16, n);
+}
+// e for rows [i0, i0 + bi) into g (bi, npad) in place of their Gram block x_I x^T.
+template <class T>
+void gram_block(const Packed<T>& P, int64_t i0, int64_t bi, T* g) {
+  gemm<T>(false, true, bi, P.n, P.d, T(1), P.x + i0 * P.d, P.d, P.x, P.d, T(0), g, P.npad);
+}
+template <class T>
+void gram_to_e(const Packed<T>& P, int64_t i, T* e) {
+  constexpr int w = W<T>;
+  const V<T> si = splat(P.sq[i]), zero = splat(T(0)), two = splat(T(2)), sc = splat(P.neg_inv_2s2);
+  for (int64_t j = 0; j < P.npad; j += w)
+    store(e + j, vmax(fmadd(-two, load(e + j), si + load(P.sq.get() + j)), zero) * sc);
+  for (int64_t j = P.n; j < P.npad; ++j) e[j] = -std::numeric_limits<T>::infinity();
+}
+}  // namespace kde_detail
+
+// v2 GEMM forward: same contract as kde_forward.
+template <class T>
+double kde_forward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out,
+                        T* log_p, T* row_lse) {
+  using namespace kde_detail;
+  Packed<T> P(x, n, d, sigma, leave_one_out);
+  const int64_t bi_max = gemm_row_block(n, sizeof(T));
+  Buf<T> g(bi_max * P.npad);  // (bi, npad)
+  for (int64_t i0 = 0; i0 < n; i0 += bi_max) {
+    const int64_t bi = std::min(bi_max, n - i0);
+    gram_block(P, i0, bi, g.get());
+    parallel_for(bi, 4, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        T* e = g.get() + r * P.npad;
+        gram_to_e(P, i0 + r, e);
+        e[i0 + r] = leave_one_out ? -std::numeric_limits<T>::infinity() : T(0);
+        double m = -std::numeric_limits<double>::infinity(), s = 0;
+        lse_update(e, P.npad, m, s);
+        row_lse[i0 + r] = T(m + std::log(s));
+      }
+    });
+  }
+  return finish_forward(x, n, d, sigma, leave_one_out, log_p, row_lse);
+}
+
+// v2 GEMM backward: same contract as kde_backward.
+template <class T>
+void kde_backward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out,
+                       const T* row_lse, T dH, T* dx) {
+  using namespace kde_detail;
+  constexpr int w = W<T>;
+  Packed<T> P(x, n, d, sigma, leave_one_out);
+  const Buf<T> lsep = padded_lse(row_lse, n, P.npad);
+  const double scale = double(dH) / (double(n) * sigma * sigma);
+  const int64_t bi_max = gemm_row_block(n, sizeof(T));
+  Buf<T> g(bi_max * P.npad), prod(bi_max * d);  // (bi, npad), (bi, d)
+  std::vector<double> s(static_cast<size_t>(bi_max));
+  for (int64_t i0 = 0; i0 < n; i0 += bi_max) {
+    const int64_t bi = std::min(bi_max, n - i0);
+    gram_block(P, i0, bi, g.get());
+    parallel_for(bi, 4, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        T* e = g.get() + r * P.npad;
+        gram_to_e(P, i0 + r, e);
+        e[i0 + r] = -std::numeric_limits<T>::infinity();
+        const V<T> li = splat(lsep[i0 + r]);
+        V<T> acc = splat(T(0));
+        for (int64_t j = 0; j < P.npad; j += w) {
+          const V<T> ev = load(e + j);
+          const V<T> a = exp(ev - li) + exp(ev - load(lsep.get() + j));
+          store(e + j, a);
+          acc += a;
+        }
+        s[size_t(r)] = double(hsum<T>(acc));
+      }
+    });
+    gemm<T>(false, false, bi, d, n, T(1), g.get(), P.npad, x, d, T(0), prod.get(), d);
+    for (int64_t r = 0; r < bi; ++r)
+      for (int64_t c = 0; c < d; ++c)
+        dx[(i0 + r) * d + c] =
+            T(scale * (double(x[(i0 + r) * d + c]) * s[size_t(r)] - double(prod[r * d + c])));
+  }
+}
+
+}  // namespace entropic::cpu

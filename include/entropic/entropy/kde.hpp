@@ -1,0 +1,79 @@
+// Gaussian kernel-density entropy of a minibatch, H = -(1/n) sum_i log p(x_i), on the CPU:
+// validated entry points over Tensor<T> [n, d] around the kernels of cpu/kde.hpp.
+//
+// p(x_i) = (1/m) sum_{j in S_i} N(x_i | x_j, sigma^2 I): S_i = all j (m = n), or j != i
+// (m = n - 1) with leave_one_out. The self term makes H a biased (low) estimate at small
+// sigma; leave-one-out removes that bias but its H is noisier.
+// sigma comes from KdeOptions::bandwidth per call and is a constant in the gradient.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "entropic/core/error.hpp"
+#include "entropic/core/tensor.hpp"
+#include "entropic/cpu/kde.hpp"
+#include "entropic/entropy/bandwidth.hpp"
+
+namespace entropic::entropy {
+
+// streaming: v1, never forms the n x n matrix; gemm: v2, Gram blocks through cpu::gemm.
+enum class KdeAlgorithm { streaming, gemm };
+
+struct KdeOptions {
+  Bandwidth bandwidth = Bandwidth::scott;
+  double sigma = 1.0;  // used when bandwidth == Bandwidth::fixed
+  bool leave_one_out = false;
+  KdeAlgorithm algorithm = KdeAlgorithm::streaming;
+};
+
+// What the forward returns and the backward needs: row_lse is the only n-sized state saved.
+template <class T>
+struct KdeResult {
+  T entropy;          // H
+  double sigma;       // the bandwidth used
+  Tensor<T> log_p;    // [n] log p(x_i)
+  Tensor<T> row_lse;  // [n] log sum_{j in S_i} exp(-|x_i - x_j|^2 / (2 sigma^2))
+};
+
+// H of the samples x [n, d] (n >= 2, finite, on the cpu) with every log p(x_i).
+template <class T>
+KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
+  detail::check_samples("kde_entropy", x);
+  const int64_t n = x.size(0), d = x.size(1);
+  const double sigma =
+      select_bandwidth("kde_entropy", x.data(), n, d, opt.bandwidth, opt.sigma);
+  KdeResult<T> res{T(0), sigma, Tensor<T>({n}), Tensor<T>({n})};
+  const double h =
+      opt.algorithm == KdeAlgorithm::gemm
+          ? cpu::kde_forward_gemm(x.data(), n, d, sigma, opt.leave_one_out, res.log_p.data(),
+                                  res.row_lse.data())
+          : cpu::kde_forward(x.data(), n, d, sigma, opt.leave_one_out, res.log_p.data(),
+                             res.row_lse.data());
+  res.entropy = T(h);
+  return res;
+}
+
+// dx = dH * dH/dx [n, d] (a new tensor), for the x and result of kde_entropy(x, opt).
+template <class T>
+Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,
+                               const KdeOptions& opt, T dH) {
+  detail::check_samples("kde_entropy_backward", x);
+  const int64_t n = x.size(0), d = x.size(1);
+  check(res.row_lse.defined() && res.row_lse.shape() == Shape({n}), "kde_entropy_backward: ",
+        "result.row_lse has shape ",
+        res.row_lse.defined() ? res.row_lse.shape().str() : std::string("(undefined)"),
+        ", x has ", n, " samples (pass the result of kde_entropy on this x)");
+  check(std::isfinite(res.sigma) && res.sigma > 0, "kde_entropy_backward: result.sigma must be ",
+        "positive and finite, got ", res.sigma);
+  check(std::isfinite(double(dH)), "kde_entropy_backward: dH must be finite, got ", dH);
+  Tensor<T> dx({n, d});
+  if (opt.algorithm == KdeAlgorithm::gemm)
+    cpu::kde_backward_gemm(x.data(), n, d, res.sigma, opt.leave_one_out, res.row_lse.data(), dH,
+                           dx.data());
+  else
+    cpu::kde_backward(x.data(), n, d, res.sigma, opt.leave_one_out, res.row_lse.data(), dH,
+                      dx.data());
+  return dx;
+}
+
+}  // namespace entropic::entropy

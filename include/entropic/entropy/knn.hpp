@@ -1,0 +1,76 @@
+// Kozachenko-Leonenko k-nearest-neighbour entropy of a minibatch on the CPU: validated entry
+// points over Tensor<T> [n, d] around cpu/knn.hpp.
+//
+//   H = psi(n) - psi(k) + log V_d + (d/n) sum_i log max(rho_i, floor)
+// rho_i: distance from x_i to its k-th nearest other sample. The floor (default 1e-8, in
+// the units of x: below float resolution for data of order 1) keeps duplicates from giving
+// log 0 = -inf; a floored rho is a constant, so its gradient is zero.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "entropic/core/error.hpp"
+#include "entropic/core/tensor.hpp"
+#include "entropic/cpu/knn.hpp"
+#include "entropic/entropy/bandwidth.hpp"
+
+namespace entropic::entropy {
+
+struct KnnOptions {
+  int k = 1;            // which neighbour, 1 <= k < n
+  double floor = 1e-8;  // lower bound on rho, > 0
+};
+
+// What the forward returns and the backward needs.
+template <class T>
+struct KnnResult {
+  T entropy;                     // H
+  std::vector<int64_t> nn_index;  // [n] index of the k-th nearest neighbour of each sample
+  Tensor<T> rho;                 // [n] distance to it (unfloored)
+};
+
+namespace detail {
+inline void check_knn_options(const char* op, const KnnOptions& opt, int64_t n) {
+  check(opt.k >= 1 && opt.k < n, op, ": k must be in [1, n - 1] = [1, ", n - 1, "], got k = ",
+        opt.k, " for ", n, " samples");
+  check(std::isfinite(opt.floor) && opt.floor > 0, op,
+        ": floor must be positive and finite, got ", opt.floor);
+}
+}  // namespace detail
+
+// H of the samples x [n, d] (n >= 2, finite, on the cpu) with the neighbours it used.
+template <class T>
+KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
+  detail::check_samples("knn_entropy", x);
+  const int64_t n = x.size(0), d = x.size(1);
+  detail::check_knn_options("knn_entropy", opt, n);
+  KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n})};
+  res.entropy =
+      T(cpu::kl_entropy_forward(x.data(), n, d, opt.k, opt.floor, res.nn_index.data(),
+                                res.rho.data()));
+  return res;
+}
+
+// dx = dH * dH/dx [n, d] (a new tensor), for the x and result of knn_entropy(x, opt).
+template <class T>
+Tensor<T> knn_entropy_backward(const Tensor<T>& x, const KnnResult<T>& res,
+                               const KnnOptions& opt, T dH) {
+  detail::check_samples("knn_entropy_backward", x);
+  const int64_t n = x.size(0), d = x.size(1);
+  detail::check_knn_options("knn_entropy_backward", opt, n);
+  check(int64_t(res.nn_index.size()) == n && res.rho.defined() && res.rho.numel() == n,
+        "knn_entropy_backward: result holds ", res.nn_index.size(), " neighbours, x has ", n,
+        " samples (pass the result of knn_entropy on this x)");
+  for (int64_t i = 0; i < n; ++i)
+    check(res.nn_index[size_t(i)] >= 0 && res.nn_index[size_t(i)] < n && res.nn_index[size_t(i)] != i,
+          "knn_entropy_backward: result.nn_index[", i, "] = ", res.nn_index[size_t(i)],
+          " is not another sample's index");
+  check(std::isfinite(double(dH)), "knn_entropy_backward: dH must be finite, got ", dH);
+  Tensor<T> dx({n, d});
+  cpu::kl_entropy_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(), dH,
+                           dx.data());
+  return dx;
+}
+
+}  // namespace entropic::entropy
