@@ -6,11 +6,8 @@
 // Writes DIR/samples.csv, DIR/samples.png, DIR/metrics.json, DIR/log.csv and
 // DIR/checkpoint.safetensors, and prints `modes=M/K hq=P% revkl=R` last.
 #include <entropic/entropic.hpp>
-#include <entropic/entropy/functions.hpp>
-#include <entropic/gan/mixture.hpp>
-#include <entropic/gan/networks.hpp>
+#include <entropic/gan/experiment.hpp>
 #include <entropic/gan/plot.hpp>
-#include <entropic/gan/trainer.hpp>
 #include <entropic/io/file.hpp>
 #include <entropic/util/cli.hpp>
 
@@ -46,16 +43,14 @@ int main(int argc, char** argv) {
 
     const Device device = parse_device(a.str("device"));
     require_device_available(device, "mixture2d");
-    const gan::Mixture mix = gan::mixture_by_name(a.str("dataset"));
-    const std::string estimator = a.str("estimator");
-    check(estimator == "kde" || estimator == "knn", "mixture2d: --estimator must be kde or knn, got '", estimator, "'");
-    entropy::KdeOptions kde{.bandwidth = entropy::parse_bandwidth(a.str("bandwidth")), .sigma = a.num("sigma")};
-    entropy::KnnOptions knn{.k = int(a.integer("k"))};
-
-    gan::TrainConfig cfg;
+    gan::MixtureExperiment e;
+    e.dataset = a.str("dataset");
+    e.estimator = a.str("estimator");
+    e.kde = {.bandwidth = entropy::parse_bandwidth(a.str("bandwidth")), .sigma = a.num("sigma")};
+    e.knn = {.k = int(a.integer("k"))};
+    gan::TrainConfig& cfg = e.train;
     cfg.iters = a.integer("iters");
     cfg.batch = a.integer("batch");
-    cfg.latent = 2;
     cfg.d_steps = int(a.integer("d-steps"));
     cfg.lambda = a.num("lambda");
     cfg.lambda_warmup = a.integer("warmup");
@@ -66,46 +61,16 @@ int main(int argc, char** argv) {
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.resume = !a.has("fresh");
     cfg.quiet = a.has("quiet");
-
-    // The protocol's 100,000 training points, drawn once from the seed.
-    Rng data_rng(cfg.seed ^ 0x5eedda7aull);
-    const Tensor<T> data = mix.sample<T>(100000, data_rng);
-    auto real = [&](int64_t batch, Rng& rng) {
-      Tensor<T> x({batch, 2});
-      for (int64_t i = 0; i < batch; ++i) {
-        const int64_t r = int64_t(rng.below(uint64_t(data.rows())));
-        x(i, 0) = data(r, 0);
-        x(i, 1) = data(r, 1);
-      }
-      return x;
-    };
-    gan::GanTrainer<T>::EntropyFn entropy_fn = [&](const Var<T>& x) {
-      gan::EntropyTerm<T> e;
-      if (estimator == "kde") e.H = fn::kde_entropy(x, kde, &e.sigma);
-      else e.H = fn::knn_entropy(x, knn);
-      return e;
-    };
-
-    Rng init(cfg.seed);
-    nn::Sequential<T> G = gan::mixture_generator<T>(init);
-    nn::Sequential<T> D = gan::mixture_discriminator<T>(init);
-    gan::GanTrainer<T> trainer(G, D, cfg, real, entropy_fn);
+    const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
       std::printf("mixture2d: %s, lambda %g (%s%s), %lld iterations, batch %lld, %d threads, out %s\n",
-                  mix.name.c_str(), cfg.lambda, estimator.c_str(),
-                  estimator == "kde" ? (std::string(", ") + a.str("bandwidth")).c_str() : "",
+                  mix.name.c_str(), cfg.lambda, e.estimator.c_str(),
+                  e.estimator == "kde" ? (std::string(", ") + a.str("bandwidth")).c_str() : "",
                   (long long)cfg.iters, (long long)cfg.batch, num_threads(), cfg.out_dir.c_str());
-    const auto stats = trainer.run();
-
-    // Evaluation: 2,500 samples from a fixed z (independent of the training seed's stream).
-    Rng zr(12345);
-    const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
-    Tensor<T> samples;
-    {
-      NoGrad ng;
-      samples = G(Var<T>(z)).value();  // batch statistics, as the generator was trained
-    }
-    const gan::ModeMetrics m = gan::evaluate_modes(samples, mix);
+    const gan::MixtureOutcome o = gan::run_mixture_experiment(e);
+    const Tensor<T>& samples = o.samples;
+    const gan::ModeMetrics& m = o.metrics;
+    const auto& stats = o.stats;
 
     std::ostringstream csv;
     csv << "x,y\n";
@@ -114,7 +79,7 @@ int main(int argc, char** argv) {
     gan::plot_samples(cfg.out_dir + "/samples.png", samples, mix);
     std::ostringstream js;
     js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << cfg.lambda << ",\n  \"estimator\": \""
-       << estimator << "\",\n  \"bandwidth\": \"" << a.str("bandwidth") << "\",\n  \"iterations\": " << cfg.iters
+       << e.estimator << "\",\n  \"bandwidth\": \"" << a.str("bandwidth") << "\",\n  \"iterations\": " << cfg.iters
        << ",\n  \"seed\": " << cfg.seed << ",\n  \"modes\": " << m.modes_captured << ",\n  \"modes_total\": "
        << m.modes_total << ",\n  \"high_quality\": " << m.high_quality << ",\n  \"reverse_kl\": "
        << (std::isfinite(m.reverse_kl) ? std::to_string(m.reverse_kl) : std::string("null"))

@@ -51,12 +51,7 @@ class Adam {
       T* m = m_[k].data();
       T* v = v_[k].data();
       parallel_for(p.value().numel(), 1 << 15, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          const T gi = g[i] + wd * w[i];
-          m[i] = b1 * m[i] + (1 - b1) * gi;
-          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          w[i] -= step_size * m[i] / (std::sqrt(v[i]) * rbc2 + eps);
-        }
+        update(w + b, g + b, m + b, v + b, e - b, step_size, rbc2, b1, b2, eps, wd);
       });
     }
   }
@@ -72,6 +67,17 @@ class Adam {
   void set_lr(double lr) { o_.lr = lr; }
 
  private:
+  // Vectorises only under -fno-math-errno (std::sqrt may set errno): see README, "Compiler flags".
+  static void update(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ m,
+                     T* __restrict__ v, int64_t n, T step_size, T rbc2, T b1, T b2, T eps, T wd) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T gi = g[i] + wd * w[i];
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      w[i] -= step_size * m[i] / (std::sqrt(v[i]) * rbc2 + eps);
+    }
+  }
+
   std::vector<Var<T>> params_;
   AdamOptions o_;
   std::vector<Tensor<T>> m_, v_;
