@@ -1,0 +1,264 @@
+// Test-only shim: runs CUDA kernels on CPU threads so that CI, which has nvcc but no GPU,
+// executes every kernel of include/entropic/cuda/ on every run (g++, optionally under
+// ThreadSanitizer). Include it before any entropic/cuda/*.cuh; never mix it with
+// cuda_runtime.h in one translation unit (the keyword macros clash).
+//
+// Model: one OS thread per CUDA thread of a block; the blocks of a grid run one after
+// another on the same threads. Because blocks never overlap, `__shared__` can be a function
+// `static` (one copy per kernel instantiation): keep launches serial (launch_mutex).
+// __syncthreads, __syncwarp and the warp shuffles are barriers on a mutex + condition variable,
+// which ThreadSanitizer understands, so a missing __syncthreads shows up as a data race.
+// Each barrier times out (60 s) and aborts, so a divergent barrier fails instead of hanging.
+//
+// What the shim checks that a GPU would also refuse: more than 1024 threads a block, a block
+// dimension over its limit, a grid dimension of 0 or over its limit, more than 48 KiB of
+// dynamic shared memory (the default limit without cudaFuncSetAttribute). Dynamic shared
+// memory is filled with NaN bytes at each block start, so reading before writing shows.
+// What it does not model: warp lockstep (only full-warp shuffles and __syncwarp are
+// synchronising), streams (synchronous), fast-math intrinsics (exact here, approximate on a
+// GPU: compare with relative tolerances), registers and __launch_bounds__ (ptxas checks those
+// in the nvcc compile job).
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#define ENTROPIC_CUDA_EMU 1
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline __attribute__((always_inline))
+#define __launch_bounds__(...)
+#define __shared__ static  // one copy per instantiation: valid because blocks run in sequence
+#define __constant__ static
+
+struct uint3 {
+  unsigned x = 0, y = 0, z = 0;
+};
+struct dim3 {
+  unsigned x = 1, y = 1, z = 1;
+  constexpr dim3(unsigned a = 1, unsigned b = 1, unsigned c = 1) : x(a), y(b), z(c) {}
+};
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
+inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }
+
+// The part of the runtime API that host launchers touch.
+struct CUstream_st;
+using cudaStream_t = CUstream_st*;
+enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorInvalidConfiguration = 9 };
+inline const char* cudaGetErrorName(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+  }
+  return "cudaErrorUnknown";
+}
+inline const char* cudaGetErrorString(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+  }
+  return "unknown error";
+}
+
+namespace cuemu {
+
+inline constexpr unsigned kMaxThreads = 1024;
+inline constexpr std::size_t kMaxDynamicSmem = 48 * 1024;
+
+class Barrier {
+  std::mutex m_;
+  std::condition_variable cv_;
+  unsigned expected_ = 0, arrived_ = 0;
+  std::uint64_t gen_ = 0;
+  void complete_() {
+    arrived_ = 0;
+    ++gen_;
+    cv_.notify_all();
+  }
+
+ public:
+  void reset(unsigned n) {
+    std::lock_guard l(m_);
+    expected_ = n;
+    arrived_ = 0;
+  }
+  void arrive_and_wait(const char* what) {
+    std::unique_lock l(m_);
+    const auto g = gen_;
+    if (++arrived_ == expected_) return complete_();
+    if (!cv_.wait_for(l, std::chrono::seconds(60), [&] { return gen_ != g; })) {
+      std::fprintf(stderr, "cuemu: deadlock in %s (divergent barrier?)\n", what);
+      std::abort();
+    }
+  }
+  // A thread that returned from the kernel stops counting (as on a GPU, where exited threads
+  // no longer take part in __syncthreads).
+  void arrive_and_drop() {
+    std::lock_guard l(m_);
+    --expected_;
+    if (expected_ && arrived_ == expected_) complete_();
+  }
+};
+
+struct Warp {
+  Barrier bar;
+  std::uint64_t slot[32];
+};
+struct Block {
+  Barrier bar;
+  std::vector<std::unique_ptr<Warp>> warps;
+  std::vector<std::byte> dyn_smem;
+};
+inline thread_local Block* tl_block = nullptr;
+inline thread_local unsigned tl_linear = 0;
+inline std::mutex launch_mutex;
+
+}  // namespace cuemu
+
+inline thread_local uint3 threadIdx, blockIdx;
+inline dim3 blockDim, gridDim;  // written before the worker threads start
+constexpr int warpSize = 32;
+
+inline void __syncthreads() { cuemu::tl_block->bar.arrive_and_wait("__syncthreads"); }
+inline void __syncwarp(unsigned = 0xffffffffu) {
+  cuemu::tl_block->warps[cuemu::tl_linear / 32]->bar.arrive_and_wait("__syncwarp");
+}
+
+namespace cuemu {
+template <class T>
+T shfl(T v, int (*src_lane)(int lane, int arg, int width), int arg, int width) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>);
+  Warp& w = *tl_block->warps[tl_linear / 32];
+  const int lane = int(tl_linear % 32);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  w.slot[lane] = bits;
+  w.bar.arrive_and_wait("__shfl_*_sync");
+  const std::uint64_t sb = w.slot[src_lane(lane, arg, width)];
+  T r;
+  std::memcpy(&r, &sb, sizeof(T));
+  w.bar.arrive_and_wait("__shfl_*_sync");  // a slot is reused only after everyone has read
+  return r;
+}
+inline int segment(int lane, int width) { return lane & ~(width - 1); }
+}  // namespace cuemu
+
+template <class T>
+T __shfl_sync(unsigned, T v, int src, int width = 32) {
+  return cuemu::shfl<T>(v, [](int l, int a, int w) { return cuemu::segment(l, w) + (a & (w - 1)); }, src, width);
+}
+template <class T>
+T __shfl_down_sync(unsigned, T v, unsigned d, int width = 32) {
+  return cuemu::shfl<T>(v, [](int l, int a, int w) { return (l % w) + a < w ? l + a : l; }, int(d), width);
+}
+template <class T>
+T __shfl_up_sync(unsigned, T v, unsigned d, int width = 32) {
+  return cuemu::shfl<T>(v, [](int l, int a, int w) { return (l % w) - a >= 0 ? l - a : l; }, int(d), width);
+}
+template <class T>
+T __shfl_xor_sync(unsigned, T v, int m, int width = 32) {
+  return cuemu::shfl<T>(
+      v, [](int l, int a, int w) { const int s = l ^ a; return cuemu::segment(s, w) == cuemu::segment(l, w) ? s : l; },
+      m, width);
+}
+
+template <class T>
+T atomicAdd(T* p, T v) {
+  return std::atomic_ref<T>(*p).fetch_add(v, std::memory_order_relaxed);
+}
+
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+template <class T>
+T __ldg(const T* p) {
+  return *p;
+}
+
+template <class T>
+T* dynamic_shared() {
+  return reinterpret_cast<T*>(cuemu::tl_block->dyn_smem.data());
+}
+
+namespace cuemu {
+
+inline cudaError_t check_config(dim3 grid, dim3 block, std::size_t smem) {
+  const unsigned long long n = 1ull * block.x * block.y * block.z;
+  if (n == 0 || n > kMaxThreads || block.x > 1024 || block.y > 1024 || block.z > 64)
+    return cudaErrorInvalidConfiguration;
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535)
+    return cudaErrorInvalidConfiguration;
+  if (smem > kMaxDynamicSmem) return cudaErrorInvalidValue;
+  return cudaSuccess;
+}
+
+inline void poison(std::vector<std::byte>& smem) { std::memset(smem.data(), 0xff, smem.size()); }
+
+// kernel<<<grid, block, smem>>>(args...), executed now; returns what the launch would report.
+template <class... P, class... A>
+cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, A&&... args) {
+  if (const cudaError_t e = check_config(grid, block, smem); e != cudaSuccess) return e;
+  std::lock_guard guard(launch_mutex);
+  const unsigned n = block.x * block.y * block.z;
+  Block blk;
+  blk.dyn_smem.resize(std::max<std::size_t>(smem, 16));
+  poison(blk.dyn_smem);
+  for (unsigned w = 0; w < (n + 31) / 32; ++w) blk.warps.push_back(std::make_unique<Warp>());
+  blockDim = block;
+  gridDim = grid;
+  Barrier between_blocks;
+  between_blocks.reset(n);
+  auto reset_barriers = [&] {
+    blk.bar.reset(n);
+    for (unsigned w = 0; w < blk.warps.size(); ++w) blk.warps[w]->bar.reset(std::min(32u, n - 32 * w));
+  };
+  reset_barriers();
+  // The kernel's parameters are copied once, as the launch does on a GPU.
+  auto body = [&, params = std::tuple<P...>(std::forward<A>(args)...)](unsigned t) {
+    tl_block = &blk;
+    tl_linear = t;
+    threadIdx = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+    for (unsigned bz = 0; bz < grid.z; ++bz)
+      for (unsigned by = 0; by < grid.y; ++by)
+        for (unsigned bx = 0; bx < grid.x; ++bx) {
+          blockIdx = {bx, by, bz};
+          std::apply(kernel, params);
+          blk.bar.arrive_and_drop();
+          blk.warps[t / 32]->bar.arrive_and_drop();
+          between_blocks.arrive_and_wait("block end");
+          if (t == 0) {  // undo the drops of threads that returned; fresh shared memory
+            reset_barriers();
+            poison(blk.dyn_smem);
+          }
+          between_blocks.arrive_and_wait("block end");
+        }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(n);
+  for (unsigned t = 0; t < n; ++t) pool.emplace_back(body, t);
+  for (auto& th : pool) th.join();
+  return cudaSuccess;
+}
+
+}  // namespace cuemu
