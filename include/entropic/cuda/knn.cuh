@@ -1,0 +1,93 @@
+// k-nearest-neighbour distances on the device, for the Kozachenko-Leonenko entropy estimate:
+//   dist[i, t] = Euclidean distance from x_i to its (t+1)-th nearest other point, t < k,
+// ascending. x: (n, d); dist: (n, k); 1 <= k <= kKnnMaxK, k < n. Ties keep either point
+// (the distances are what matter). Nothing n x n is stored.
+//
+// v1 streaming: a thread owns a row; a block of 128 rows streams 32-column tiles of x past
+// itself through shared memory in 32-dimension chunks, keeps the 32 squared distances of the
+// tile in registers, then inserts them into its sorted k-best list (registers / local memory).
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "entropic/cuda/launch.cuh"
+#include "entropic/cuda/math.cuh"
+
+namespace entropic::cuda {
+
+inline constexpr int kKnnThreads = 128;  // rows a block
+inline constexpr int kKnnCols = 32;      // columns a tile
+inline constexpr int kKnnChunk = 32;     // dimensions a stage
+inline constexpr int kKnnMaxK = 16;
+
+// ---- __device__ math -------------------------------------------------------------------------
+
+// Inserts v into best[0 .. k) (ascending), dropping the largest.
+template <class T, int KMAX>
+__device__ __forceinline__ void topk_insert(T (&best)[KMAX], int k, T v) {
+  if (!(v < best[k - 1])) return;
+  int p = k - 1;
+  while (p > 0 && best[p - 1] > v) {
+    best[p] = best[p - 1];
+    --p;
+  }
+  best[p] = v;
+}
+
+// ---- __global__ kernels ----------------------------------------------------------------------
+
+template <class T, int KMAX>
+__global__ void __launch_bounds__(kKnnThreads) knn_kernel(const T* x, int64_t n, int64_t d, int k, T* dist) {
+  static_assert(kKnnCols * kKnnChunk % kKnnThreads == 0);
+  __shared__ T sJ[kKnnCols][kKnnChunk + 1];  // (TC, DK) stage of the column tile
+  const int tid = int(threadIdx.x);
+  const int64_t i = int64_t(blockIdx.x) * kKnnThreads + tid;
+  T best[KMAX];
+ENTROPIC_UNROLL
+  for (int t = 0; t < KMAX; ++t) best[t] = math::infinity<T>();
+  for (int64_t j0 = 0; j0 < n; j0 += kKnnCols) {
+    T d2[kKnnCols];  // squared distances to this tile's columns
+ENTROPIC_UNROLL
+    for (int jj = 0; jj < kKnnCols; ++jj) d2[jj] = T(0);
+    for (int64_t c0 = 0; c0 < d; c0 += kKnnChunk) {
+ENTROPIC_UNROLL
+      for (int q = 0; q < kKnnCols * kKnnChunk / kKnnThreads; ++q) {
+        const int e = tid + q * kKnnThreads, jj = e / kKnnChunk, c = e % kKnnChunk;
+        sJ[jj][c] = (j0 + jj < n && c0 + c < d) ? x[(j0 + jj) * d + c0 + c] : T(0);
+      }
+      __syncthreads();
+      const int dc = int(math::min<int64_t>(kKnnChunk, d - c0));
+      if (i < n)
+        for (int c = 0; c < dc; ++c) {
+          const T xi = x[i * d + c0 + c];
+ENTROPIC_UNROLL
+          for (int jj = 0; jj < kKnnCols; ++jj) {
+            const T diff = xi - sJ[jj][c];
+            d2[jj] += diff * diff;
+          }
+        }
+      __syncthreads();  // the next stage overwrites sJ
+    }
+    if (i < n)
+ENTROPIC_UNROLL
+      for (int jj = 0; jj < kKnnCols; ++jj)
+        if (j0 + jj < n && j0 + jj != i) topk_insert(best, k, d2[jj]);
+  }
+  if (i < n)
+    for (int t = 0; t < k; ++t) dist[i * k + t] = math::sqrt(best[t]);
+}
+
+// ---- host launchers --------------------------------------------------------------------------
+
+template <class T>
+void knn_distances(const T* x, int64_t n, int64_t d, int k, T* dist, cudaStream_t stream) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "entropic::cuda: T is float or double");
+  check(k >= 1 && k <= kKnnMaxK, "knn: k must be in [1, ", kKnnMaxK, "], got ", k);
+  check(k < n, "knn: k = ", k, " needs more than k points, got n = ", n);
+  check(d >= 1, "knn: needs d >= 1, got ", d);
+  const dim3 grid(unsigned(ceil_div(n, kKnnThreads)));
+  if (k <= 4) return launch(knn_kernel<T, 4>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist);
+  launch(knn_kernel<T, kKnnMaxK>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist);
+}
+
+}  // namespace entropic::cuda
