@@ -1,0 +1,50 @@
+// k-nearest distances against a brute-force double reference (sorted), small k, any d.
+#include <algorithm>
+#include <cmath>
+
+#include "cuda_test.hpp"
+#include "entropic/cuda/knn.cuh"
+
+namespace {
+using namespace entropic::test;
+
+template <class T>
+void check(int64_t n, int64_t d, int k, double tol) {
+  std::vector<T> x = random_values<T>(n * d, 81);
+  if (n > 3)
+    for (int64_t c = 0; c < d; ++c) x[size_t(2 * d + c)] = x[size_t(c)];  // a zero distance
+  std::vector<double> ref(size_t(n * k));
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<double> all;
+    for (int64_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      double s = 0;
+      for (int64_t c = 0; c < d; ++c) s += std::pow(double(x[size_t(i * d + c)]) - double(x[size_t(j * d + c)]), 2);
+      all.push_back(std::sqrt(s));
+    }
+    std::sort(all.begin(), all.end());
+    std::copy(all.begin(), all.begin() + k, ref.begin() + i * k);
+  }
+  DeviceBuffer<T> dx(x), dist(size_t(n * k), T(NAN));
+  entropic::cuda::knn_distances(dx.get(), n, d, k, dist.get(), kStream);
+  CHECK(all_close(dist.host(), ref, tol, tol, shape_name("knn", {n, d, k})));
+}
+}  // namespace
+
+TEST_CASE("knn distances: k = 1 .. 16, n not a multiple of the tiles, d across chunks") {
+  check<float>(2, 1, 1, 1e-6);
+  check<float>(5, 3, 4, 1e-6);
+  check<float>(130, 2, 3, 1e-6);
+  if (!kTsan) {
+    check<float>(40, 70, 16, 1e-5);
+    check<float>(129, 5, 5, 1e-6);
+    check<double>(33, 9, 7, 1e-12);
+  }
+}
+
+TEST_CASE("knn rejects k outside [1, 16] and k >= n") {
+  DeviceBuffer<float> x(20), dist(40);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 0, dist.get(), kStream), entropic::Error);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 17, dist.get(), kStream), entropic::Error);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 3, 2, 3, dist.get(), kStream), entropic::Error);
+}

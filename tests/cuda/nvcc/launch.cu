@@ -1,0 +1,2 @@
+// nvcc compile check: the header alone.
+#include "entropic/cuda/launch.cuh"
