@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One command for a machine with an NVIDIA GPU: build the `cuda` preset (sm_90; override with
+# CUDA_ARCHS=80 for an A100), run the gpu tests (the cuda-emu cases, built by nvcc, on the
+# device, cuBLAS path included), run them again under compute-sanitizer (memcheck, racecheck,
+# synccheck) when it is installed, and print a summary. Exit status 0 only if all passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=build/cuda
+log=$build/gpu-check
+mkdir -p "$log"
+declare -a summary
+status=0
+step() {  # step NAME COMMAND...: runs, logs to $log/NAME.log, records PASS/FAIL
+  local name=$1
+  shift
+  local t0=$SECONDS
+  if "$@" >"$log/$name.log" 2>&1; then
+    summary+=("PASS  $name ($((SECONDS - t0)) s)")
+  else
+    summary+=("FAIL  $name ($((SECONDS - t0)) s): see $log/$name.log")
+    status=1
+  fi
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not found"
+step configure cmake --preset cuda ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS}
+step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check
+step gpu-tests ctest --preset cuda
+gpu_exe=$build/tests/cuda/test-cuda-gpu
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [[ -n "$sanitizer" && -x "$gpu_exe" ]]; then
+  for tool in memcheck racecheck synccheck; do
+    step "sanitizer-$tool" "$sanitizer" --tool "$tool" --error-exitcode 1 "$gpu_exe"
+  done
+else
+  summary+=("SKIP  compute-sanitizer (not found)")
+fi
+
+echo
+echo "== gpu-check summary ($(date -u +%FT%TZ))"
+grep -h "tests passed\|tests failed" "$log/gpu-tests.log" 2>/dev/null
+grep -h "Skipped" "$log/gpu-tests.log" 2>/dev/null | head -3
+grep -h "ERROR SUMMARY" "$log"/sanitizer-*.log 2>/dev/null
+printf '%s\n' "${summary[@]}"
+exit $status
