@@ -1,7 +1,8 @@
 // k-nearest-neighbour distances on the device, for the Kozachenko-Leonenko entropy estimate:
 //   dist[i, t] = Euclidean distance from x_i to its (t+1)-th nearest other point, t < k,
-// ascending. x: (n, d); dist: (n, k); 1 <= k <= kKnnMaxK, k < n. Ties keep either point
-// (the distances are what matter). Nothing n x n is stored.
+// ascending; nn_index[i] = the k-th nearest (what the estimator's backward needs, as
+// cpu/knn.hpp's knn_kth). x: (n, d); dist: (n, k); nn_index: (n,) or null;
+// 1 <= k <= kKnnMaxK, k < n. At ties either point may be chosen. Nothing n x n is stored.
 //
 // v1 streaming: a thread owns a row; a block of 128 rows streams 32-column tiles of x past
 // itself through shared memory in 32-dimension chunks, keeps the 32 squared distances of the
@@ -22,29 +23,35 @@ inline constexpr int kKnnMaxK = 16;
 
 // ---- __device__ math -------------------------------------------------------------------------
 
-// Inserts v into best[0 .. k) (ascending), dropping the largest.
+// Inserts (v, j) into best[0 .. k) (ascending v), dropping the largest.
 template <class T, int KMAX>
-__device__ __forceinline__ void topk_insert(T (&best)[KMAX], int k, T v) {
+__device__ __forceinline__ void topk_insert(T (&best)[KMAX], int64_t (&index)[KMAX], int k, T v, int64_t j) {
   if (!(v < best[k - 1])) return;
   int p = k - 1;
   while (p > 0 && best[p - 1] > v) {
     best[p] = best[p - 1];
+    index[p] = index[p - 1];
     --p;
   }
   best[p] = v;
+  index[p] = j;
 }
 
 // ---- __global__ kernels ----------------------------------------------------------------------
 
 template <class T, int KMAX>
-__global__ void __launch_bounds__(kKnnThreads) knn_kernel(const T* x, int64_t n, int64_t d, int k, T* dist) {
+__global__ void __launch_bounds__(kKnnThreads) knn_kernel(const T* x, int64_t n, int64_t d, int k, T* dist, int64_t* nn_index) {
   static_assert(kKnnCols * kKnnChunk % kKnnThreads == 0);
   __shared__ T sJ[kKnnCols][kKnnChunk + 1];  // (TC, DK) stage of the column tile
   const int tid = int(threadIdx.x);
   const int64_t i = int64_t(blockIdx.x) * kKnnThreads + tid;
-  T best[KMAX];
+  T best[KMAX];        // squared distances, ascending
+  int64_t index[KMAX];  // their columns
 ENTROPIC_UNROLL
-  for (int t = 0; t < KMAX; ++t) best[t] = math::infinity<T>();
+  for (int t = 0; t < KMAX; ++t) {
+    best[t] = math::infinity<T>();
+    index[t] = -1;
+  }
   for (int64_t j0 = 0; j0 < n; j0 += kKnnCols) {
     T d2[kKnnCols];  // squared distances to this tile's columns
 ENTROPIC_UNROLL
@@ -71,23 +78,24 @@ ENTROPIC_UNROLL
     if (i < n)
 ENTROPIC_UNROLL
       for (int jj = 0; jj < kKnnCols; ++jj)
-        if (j0 + jj < n && j0 + jj != i) topk_insert(best, k, d2[jj]);
+        if (j0 + jj < n && j0 + jj != i) topk_insert(best, index, k, d2[jj], j0 + jj);
   }
-  if (i < n)
-    for (int t = 0; t < k; ++t) dist[i * k + t] = math::sqrt(best[t]);
+  if (i >= n) return;
+  for (int t = 0; t < k; ++t) dist[i * k + t] = math::sqrt(best[t]);
+  if (nn_index) nn_index[i] = index[k - 1];
 }
 
 // ---- host launchers --------------------------------------------------------------------------
 
 template <class T>
-void knn_distances(const T* x, int64_t n, int64_t d, int k, T* dist, cudaStream_t stream) {
+void knn_distances(const T* x, int64_t n, int64_t d, int k, T* dist, int64_t* nn_index, cudaStream_t stream) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "entropic::cuda: T is float or double");
   check(k >= 1 && k <= kKnnMaxK, "knn: k must be in [1, ", kKnnMaxK, "], got ", k);
   check(k < n, "knn: k = ", k, " needs more than k points, got n = ", n);
   check(d >= 1, "knn: needs d >= 1, got ", d);
   const dim3 grid(unsigned(ceil_div(n, kKnnThreads)));
-  if (k <= 4) return launch(knn_kernel<T, 4>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist);
-  launch(knn_kernel<T, kKnnMaxK>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist);
+  if (k <= 4) return launch(knn_kernel<T, 4>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist, nn_index);
+  launch(knn_kernel<T, kKnnMaxK>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist, nn_index);
 }
 
 }  // namespace entropic::cuda

@@ -4,6 +4,9 @@
 
 #include "cuda_test.hpp"
 #include "entropic/cuda/knn.cuh"
+#if defined(ENTROPIC_CUDA_EMU)
+#include "entropic/cpu/knn.hpp"
+#endif
 
 namespace {
 using namespace entropic::test;
@@ -13,7 +16,7 @@ void check(int64_t n, int64_t d, int k, double tol) {
   std::vector<T> x = random_values<T>(n * d, 81);
   if (n > 3)
     for (int64_t c = 0; c < d; ++c) x[size_t(2 * d + c)] = x[size_t(c)];  // a zero distance
-  std::vector<double> ref(size_t(n * k));
+  std::vector<double> ref(static_cast<size_t>(n * k)), kth(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     std::vector<double> all;
     for (int64_t j = 0; j < n; ++j) {
@@ -24,10 +27,29 @@ void check(int64_t n, int64_t d, int k, double tol) {
     }
     std::sort(all.begin(), all.end());
     std::copy(all.begin(), all.begin() + k, ref.begin() + i * k);
+    kth[size_t(i)] = all[size_t(k - 1)];
   }
   DeviceBuffer<T> dx(x), dist(size_t(n * k), T(NAN));
-  entropic::cuda::knn_distances(dx.get(), n, d, k, dist.get(), kStream);
-  CHECK(all_close(dist.host(), ref, tol, tol, shape_name("knn", {n, d, k})));
+  DeviceBuffer<int64_t> index(static_cast<size_t>(n), -1);
+  entropic::cuda::knn_distances(dx.get(), n, d, k, dist.get(), index.get(), kStream);
+  const std::string name = shape_name("knn", {n, d, k});
+  CHECK(all_close(dist.host(), ref, tol, tol, name));
+  // the reported k-th neighbour is at the k-th distance (ties may pick another point)
+  const std::vector<int64_t> nn = index.host();
+  std::vector<double> at_index(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t c = 0; c < d; ++c)
+      s += std::pow(double(x[size_t(i * d + c)]) - double(x[size_t(nn[size_t(i)] * d + c)]), 2);
+    at_index[size_t(i)] = nn[size_t(i)] == i ? -1.0 : std::sqrt(s);
+  }
+  CHECK(all_close(at_index, kth, tol, tol, name + " nn_index"));
+#if defined(ENTROPIC_CUDA_EMU)
+  std::vector<int64_t> cnn(static_cast<size_t>(n));
+  std::vector<T> rho(static_cast<size_t>(n));
+  entropic::cpu::knn_kth(x.data(), n, d, k, cnn.data(), rho.data());
+  CHECK(all_close(at_index, rho, tol, tol, name + " vs cpu knn_kth"));
+#endif
 }
 }  // namespace
 
@@ -44,7 +66,7 @@ TEST_CASE("knn distances: k = 1 .. 16, n not a multiple of the tiles, d across c
 
 TEST_CASE("knn rejects k outside [1, 16] and k >= n") {
   DeviceBuffer<float> x(20), dist(40);
-  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 0, dist.get(), kStream), entropic::Error);
-  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 17, dist.get(), kStream), entropic::Error);
-  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 3, 2, 3, dist.get(), kStream), entropic::Error);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 0, dist.get(), nullptr, kStream), entropic::Error);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 10, 2, 17, dist.get(), nullptr, kStream), entropic::Error);
+  CHECK_THROWS_AS(entropic::cuda::knn_distances(x.get(), 3, 2, 3, dist.get(), nullptr, kStream), entropic::Error);
 }

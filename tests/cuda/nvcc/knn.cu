@@ -2,6 +2,6 @@
 #include "entropic/cuda/knn.cuh"
 
 namespace entropic::cuda {
-template void knn_distances<float>(const float*, int64_t, int64_t, int, float*, cudaStream_t);
-template void knn_distances<double>(const double*, int64_t, int64_t, int, double*, cudaStream_t);
+template void knn_distances<float>(const float*, int64_t, int64_t, int, float*, int64_t*, cudaStream_t);
+template void knn_distances<double>(const double*, int64_t, int64_t, int, double*, int64_t*, cudaStream_t);
 }  // namespace entropic::cuda
