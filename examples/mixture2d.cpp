@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
         .option("d-steps", "1", "discriminator updates per generator update")
         .option("lr", "1e-4", "Adam learning rate (both networks)")
         .option("beta1", "0.8", "Adam beta1")
+        .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
+        .flag("lr-decay", "decay the learning rates linearly to 0 over the run")
         .option("gen-loss", "non-saturating", "minimax or non-saturating")
         .option("seed", "1", "random seed (data, initialisation, latents)")
         .option("device", "cpu", "cpu or cuda")
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
     cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
     cfg.seed = uint64_t(a.integer("seed"));
+    cfg.ema = a.num("ema");
+    cfg.lr_decay = a.has("lr-decay");
     cfg.out_dir = a.str("out");
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.resume = !a.has("fresh");

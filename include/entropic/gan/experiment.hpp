@@ -60,7 +60,9 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   Rng zr(12345);
   const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
   NoGrad ng;
+  trainer.swap_ema();
   out.samples = G(Var<T>(z)).value();
+  trainer.swap_ema();
   out.metrics = evaluate_modes(out.samples, mix);
   return out;
 }

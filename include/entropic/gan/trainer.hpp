@@ -2,6 +2,7 @@
 // minibatch, a CSV log, periodic checkpoints it can resume from, and a NaN/Inf guard that stops
 // with a clear message and leaves the last good checkpoint in place.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -27,6 +28,8 @@ struct TrainConfig {
   int64_t lambda_warmup = 0;   // linear ramp of lambda over these iterations
   GenLoss gen_loss = GenLoss::non_saturating;
   nn::AdamOptions adam_g, adam_d;
+  bool lr_decay = false;        // decay both learning rates linearly to 0 over the run
+  double ema = 0;               // > 0: keep an exponential moving average of G's weights
   uint64_t seed = 0;
   std::string out_dir;          // empty: no log, no checkpoints
   int64_t log_every = 100;      // CSV rows and plain progress lines
@@ -134,6 +137,11 @@ class GanTrainer {
       s.d_loss = double(loss.item());
     }
     ++it_;
+    if (cfg_.lr_decay) {
+      const double f = 1.0 - double(it_ - 1) / double(cfg_.iters);
+      opt_g_.set_lr(cfg_.adam_g.lr * f);
+      opt_d_.set_lr(cfg_.adam_d.lr * f);
+    }
     const Var<T> fake = G_(Var<T>(latent_batch()));
     const Var<T> adv = generator_adversarial_loss(D_(fake), cfg_.gen_loss);
     Var<T> loss = adv;
@@ -147,9 +155,30 @@ class GanTrainer {
     opt_g_.zero_grad();
     loss.backward();
     opt_g_.step();
+    update_ema();
     s.g_adv = double(adv.item());
     s.iteration = it_;
     return s;
+  }
+
+  // Polyak averaging of the generator (Yazici et al. 2019): the average of the iterates lies
+  // nearer the equilibrium than the last iterate, which GAN dynamics make oscillate around it.
+  void update_ema() {
+    if (cfg_.ema <= 0) return;
+    auto params = G_.parameters();
+    if (ema_.empty())
+      for (auto& p : params) ema_.push_back(p.value().clone());
+    const T a = T(cfg_.ema);
+    for (size_t k = 0; k < params.size(); ++k) {
+      T* e = ema_[k].data();
+      const T* w = params[k].value().data();
+      for (int64_t i = 0; i < ema_[k].numel(); ++i) e[i] = a * e[i] + (1 - a) * w[i];
+    }
+  }
+  // Swaps the averaged weights into G (and back on a second call); a no-op without EMA.
+  void swap_ema() {
+    auto params = G_.parameters();
+    for (size_t k = 0; k < ema_.size(); ++k) std::swap_ranges(ema_[k].begin(), ema_[k].end(), params[k].value().begin());
   }
 
   Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_); }
@@ -217,6 +246,7 @@ class GanTrainer {
   EntropyFn entropy_;
   nn::Adam<T> opt_g_, opt_d_;
   Rng rng_;
+  std::vector<Tensor<T>> ema_;
   int64_t it_ = 0, last_ckpt_ = 0;
 };
 
