@@ -107,7 +107,8 @@ class GanTrainer {
       }
       if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters))
         log << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ','
-            << lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_) << ',' << s.sigma << ',' << s.seconds << '\n';
+            << lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_) << ',' << s.sigma << ',' << s.seconds
+            << std::endl;  // flushed, so the log can be followed while training runs
       if (!cfg_.quiet) {
         char f[128];
         std::snprintf(f, sizeof f, "d %.3f g %.3f H %.3f", s.d_loss, s.g_adv, s.entropy);

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "entropic/entropy/functions.hpp"
+#include "entropic/gan/mixture.hpp"
+#include "entropic/gan/trainer.hpp"
+#include "entropic/nn/activation.hpp"
+#include "entropic/nn/batchnorm.hpp"
+#include "entropic/nn/linear.hpp"
+
+using namespace entropic;
+namespace fs = std::filesystem;
+
+namespace {
+struct Nets {
+  nn::Sequential<double> G, D;
+  explicit Nets(uint64_t seed) {
+    Rng r(seed);
+    G.emplace<nn::Linear<double>>(2, 16, r).emplace<nn::BatchNorm1d<double>>(16).emplace<nn::ReLU<double>>()
+        .emplace<nn::Linear<double>>(16, 2, r);
+    D.emplace<nn::Linear<double>>(2, 16, r).emplace<nn::LeakyReLU<double>>(0.2).emplace<nn::Linear<double>>(16, 1, r);
+  }
+};
+
+gan::TrainConfig small_config(const std::string& out, int64_t iters) {
+  gan::TrainConfig c;
+  c.iters = iters;
+  c.batch = 16;
+  c.latent = 2;
+  c.lambda = 0.1;
+  c.seed = 3;
+  c.out_dir = out;
+  c.checkpoint_every = 5;
+  c.quiet = true;
+  c.adam_g = c.adam_d = {.lr = 1e-3, .beta1 = 0.5};
+  return c;
+}
+
+gan::GanTrainer<double>::EntropyFn kde() {
+  return [](const VarD& x) {
+    gan::EntropyTerm<double> t;
+    t.H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::scott}, &t.sigma);
+    return t;
+  };
+}
+
+std::string temp_dir(const std::string& name) {
+  auto p = fs::temp_directory_path() / ("entropic-trainer-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  return p.string();
+}
+}  // namespace
+
+TEST_CASE("objective: the two generator losses and the discriminator loss from logits") {
+  VarD z(TensorD::from({2, 1}, {0.0, 2.0}), true);
+  // non-saturating: -mean log sigmoid(z); minimax: mean log(1 - sigmoid(z)).
+  const double ns = gan::generator_adversarial_loss(z, gan::GenLoss::non_saturating).item();
+  const double mm = gan::generator_adversarial_loss(z, gan::GenLoss::minimax).item();
+  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+  CHECK(ns == doctest::Approx(-(std::log(sig(0)) + std::log(sig(2))) / 2));
+  CHECK(mm == doctest::Approx((std::log(1 - sig(0)) + std::log(1 - sig(2))) / 2));
+  VarD r(TensorD::from({1, 1}, {1.0}));
+  const double d = gan::discriminator_loss(r, VarD(TensorD::from({1, 1}, {-1.0}))).item();
+  CHECK(d == doctest::Approx(-std::log(sig(1))));
+  CHECK(gan::lambda_at(0.4, 100, 25) == doctest::Approx(0.1));
+  CHECK(gan::lambda_at(0.4, 100, 200) == 0.4);
+  CHECK_THROWS_WITH_AS(gan::parse_gen_loss("wasserstein"), doctest::Contains("unknown generator loss"), Error);
+}
+
+TEST_CASE("trainer: resuming from a checkpoint gives exactly the weights of an uninterrupted run") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string a = temp_dir("a"), b = temp_dir("b");
+  Nets n1(7);
+  gan::GanTrainer<double> t1(n1.G, n1.D, small_config(a, 20), real, kde());
+  t1.run();
+  Nets n2(7);
+  gan::GanTrainer<double> t2(n2.G, n2.D, small_config(b, 10), real, kde());
+  t2.run();
+  Nets n3(99);  // different initial weights: everything must come from the checkpoint
+  gan::GanTrainer<double> t3(n3.G, n3.D, small_config(b, 20), real, kde());
+  t3.run();
+  CHECK(t3.iteration() == 20);
+  auto p1 = n1.G.parameters(), p3 = n3.G.parameters();
+  for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p3[k].value().vec());
+  CHECK(n1.D.parameters()[0].value().vec() == n3.D.parameters()[0].value().vec());
+  CHECK(fs::exists(a + "/log.csv"));
+  CHECK_FALSE(fs::exists(a + "/checkpoint.safetensors.tmp"));
+  // A checkpoint from another seed is refused rather than silently mixed in.
+  auto other = small_config(b, 30);
+  other.seed = 4;
+  Nets n4(7);
+  gan::GanTrainer<double> t4(n4.G, n4.D, other, real, kde());
+  CHECK_THROWS_WITH_AS(t4.run(), doctest::Contains("was made with seed 3"), Error);
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST_CASE("trainer: a NaN stops training with a clear message and keeps the last good checkpoint") {
+  const gan::Mixture mix = gan::ring();
+  int calls = 0;
+  auto real = [&](int64_t n, Rng& rng) {
+    auto x = mix.sample<double>(n, rng);
+    if (++calls > 12) x[0] = std::numeric_limits<double>::quiet_NaN();
+    return x;
+  };
+  const std::string dir = temp_dir("nan");
+  Nets n(1);
+  gan::GanTrainer<double> t(n.G, n.D, small_config(dir, 50), real, kde());
+  CHECK_THROWS_WITH_AS(t.run(), doctest::Contains("diverged at iteration 13"), Error);
+  const auto ck = io::load_safetensors(dir + "/checkpoint.safetensors");
+  CHECK(ck.metadata.at("iteration") == "10");
+  Nets fresh(1);
+  gan::GanTrainer<double> again(fresh.G, fresh.D, small_config(dir, 10), real, kde());
+  again.load_checkpoint(dir + "/checkpoint.safetensors");
+  for (auto& p : fresh.G.parameters())
+    for (double v : p.value()) REQUIRE(std::isfinite(v));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("trainer: bad configuration is rejected") {
+  Nets n(1);
+  auto real = [](int64_t k, Rng& rng) { return TensorD::randn({k, 2}, rng); };
+  auto c = small_config("", 10);
+  c.batch = 1;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, c, real, kde()), doctest::Contains("batch must be at least 2"), Error);
+  c = small_config("", 10);
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, c, real, nullptr), doctest::Contains("needs an entropy estimator"), Error);
+}
