@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, only those that are missing.
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
-need=(cmake g++ make pkg-config doctest-dev libstb-dev "$@")
+need=(cmake g++ make pkg-config doctest-dev libstb-dev zlib1g-dev "$@")
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,166 @@
+// One run of the seed's image GAN (gan/image_networks.hpp) on a labelled image data set, with
+// the entropy term measured on the generated pixels or on D's penultimate-layer features, sample
+// grids from a fixed z, and the mode metrics of gan/image_metrics.hpp. Shared by the images
+// example and the mode_collapse_images benchmark so both measure exactly the same thing.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "entropic/data/idx.hpp"
+#include "entropic/entropy/functions.hpp"
+#include "entropic/gan/image_metrics.hpp"
+#include "entropic/gan/image_networks.hpp"
+#include "entropic/gan/trainer.hpp"
+#include "entropic/io/png.hpp"
+
+namespace entropic::gan {
+
+// Writes images [n, side * side] in [-1, 1] (black to white) as a grid of `cols` columns,
+// each image upscaled `scale` times (nearest neighbour), separated by 1-pixel grey lines.
+inline void write_image_grid(const std::string& path, const Tensor<float>& images, int side, int cols,
+                             int scale) {
+  check(images.rank() == 2 && images.cols() == int64_t(side) * side, "write_image_grid: images ",
+        images.shape().str(), " are not [n, ", side, " * ", side, "]");
+  check(cols >= 1 && scale >= 1 && images.rows() >= 1, "write_image_grid: needs images, cols >= 1 and scale >= 1");
+  const int n = int(images.rows()), rows = (n + cols - 1) / cols, tile = side * scale;
+  const int w = cols * (tile + 1) + 1, h = rows * (tile + 1) + 1;
+  std::vector<uint8_t> px(size_t(w) * size_t(h), 128);
+  for (int i = 0; i < n; ++i) {
+    const int x0 = 1 + (i % cols) * (tile + 1), y0 = 1 + (i / cols) * (tile + 1);
+    for (int y = 0; y < tile; ++y)
+      for (int x = 0; x < tile; ++x) {
+        const float v = images(i, (y / scale) * side + x / scale);
+        const float g = std::clamp((v + 1.f) * 127.5f, 0.f, 255.f);
+        px[size_t(y0 + y) * size_t(w) + size_t(x0 + x)] = uint8_t(std::lround(g));
+      }
+  }
+  io::write_png(path, w, h, 1, px.data());
+}
+
+// Upscaling that makes a tile about 48 pixels: 6x for 8x8 digits, 2x for 28x28 MNIST.
+inline int grid_scale(int side) { return std::max(1, (48 + side - 1) / side); }
+
+struct ImageExperiment {
+  std::string estimator = "kde";         // kde or knn
+  std::string entropy_space = "pixels";  // pixels or features (D's penultimate layer)
+  entropy::KdeOptions kde{.bandwidth = entropy::Bandwidth::median};
+  entropy::KnnOptions knn{.k = 5};
+  TrainConfig train;               // lambda, iterations, seed, optimiser, out_dir ...
+  int64_t sample_every = 0;        // > 0 with out_dir: a grid DIR/samples_<iter>.png this often
+  int grid = 10;                   // the grids show grid x grid samples
+  int64_t eval_samples = 2000;     // samples the metrics are computed on
+  int ndb_k = 20;                  // NDB bins
+};
+
+struct ImageOutcome {
+  ImageMetrics metrics;
+  Tensor<float> samples;  // [eval_samples, pixels] from a fixed z
+  TrainStats<float> stats;
+};
+
+// The seed's networks for this data set, initialised from `seed`.
+struct ImageNetworks {
+  nn::Sequential<float> G, D;
+  ImageNetworks(int64_t pixels, uint64_t seed) {
+    Rng init(seed);
+    G = image_generator<float>(init, pixels);
+    D = image_discriminator<float>(init, pixels);
+  }
+};
+
+// G(z) for a fixed z with batch statistics, as G was trained; BatchNorm's running statistics
+// are restored afterwards so drawing samples does not change the model.
+inline Tensor<float> generate_fixed(nn::Sequential<float>& G, int64_t n, uint64_t z_seed = 12345) {
+  Rng zr(z_seed);
+  const Tensor<float> z = Tensor<float>::randn({n, kImageLatent}, zr);
+  std::vector<Tensor<float>> keep;
+  for (auto& [name, t] : G.named_buffers()) keep.push_back(t->clone());
+  NoGrad ng;
+  Tensor<float> out = G(Var<float>(z)).value();
+  size_t k = 0;
+  for (auto& [name, t] : G.named_buffers()) *t = keep[k++];
+  return out;
+}
+
+// The entropy term of a generated batch x = G(z): H of x itself, or of D's features of x.
+inline typename GanTrainer<float>::EntropyFn image_entropy_fn(const ImageExperiment& e, nn::Sequential<float>& D) {
+  check(e.estimator == "kde" || e.estimator == "knn", "images: --estimator must be kde or knn, got '", e.estimator,
+        "'");
+  check(e.entropy_space == "pixels" || e.entropy_space == "features",
+        "images: --entropy-space must be pixels or features, got '", e.entropy_space, "'");
+  const bool features = e.entropy_space == "features";
+  return [e, features, &D](const Var<float>& x) {
+    const Var<float> s = features ? discriminator_features(D, x) : x;
+    EntropyTerm<float> t;
+    if (e.estimator == "kde") t.H = fn::kde_entropy(s, e.kde, &t.sigma);
+    else t.H = fn::knn_entropy(s, e.knn);
+    return t;
+  };
+}
+
+inline ImageOutcome run_image_experiment(const ImageExperiment& e, const data::ImageDataset& data,
+                                         const ImageEvaluator* evaluator = nullptr,
+                                         const std::function<void(const std::string&)>& note = {}) {
+  using T = float;
+  check(data.size() >= 2, "images: the data set has ", data.size(), " images");
+  const int64_t pixels = data.images.cols();
+  TrainConfig cfg = e.train;
+  cfg.latent = kImageLatent;
+  ImageNetworks nets(pixels, cfg.seed);
+  auto real = [&data, pixels](int64_t batch, Rng& rng) {
+    Tensor<T> x({batch, pixels});
+    for (int64_t i = 0; i < batch; ++i)
+      std::copy_n(&data.images(int64_t(rng.below(uint64_t(data.size()))), 0), pixels, &x(i, 0));
+    return x;
+  };
+  auto entropy_fn = image_entropy_fn(e, nets.D);
+  const bool files = !cfg.out_dir.empty();
+  const int scale = grid_scale(data.side);
+  auto grid = [&](const std::string& name) {
+    const std::string path = cfg.out_dir + "/" + name;
+    write_image_grid(path, generate_fixed(nets.G, int64_t(e.grid) * e.grid), data.side, e.grid, scale);
+    if (note) note("wrote " + path);
+  };
+
+  // GanTrainer has no per-iteration hook, so a run with periodic grids trains in chunks: each
+  // chunk is a trainer that resumes from the previous chunk's checkpoint (weights, Adam moments,
+  // iteration, random stream), trains to the next grid and writes its checkpoint.
+  const int64_t every = files && e.sample_every > 0 ? e.sample_every : cfg.iters;
+  int64_t done = 0;
+  const std::string ckpt = cfg.out_dir + "/checkpoint.safetensors";
+  if (files && cfg.resume && std::filesystem::exists(ckpt)) {
+    const io::SafeTensorsFile f = io::load_safetensors(ckpt);
+    auto it = f.metadata.find("iteration");
+    check(it != f.metadata.end(), "images: checkpoint ", ckpt, " lacks 'iteration'");
+    done = std::stoll(it->second);
+  }
+  TrainStats<T> stats;
+  bool first = true;
+  do {
+    TrainConfig c = cfg;
+    c.iters = std::min(cfg.iters, (done / every + 1) * every);
+    if (done >= cfg.iters) c.iters = std::max<int64_t>(done, 1);
+    c.resume = first ? cfg.resume : true;
+    GanTrainer<T> trainer(nets.G, nets.D, c, real, entropy_fn);
+    stats = trainer.run();
+    done = trainer.iteration();
+    first = false;
+    if (files && done < cfg.iters) grid("samples_" + std::to_string(done) + ".png");
+  } while (done < cfg.iters);
+  if (files) {
+    grid("samples_" + std::to_string(done) + ".png");
+    grid("samples.png");
+  }
+
+  ImageOutcome out;
+  out.stats = stats;
+  out.samples = generate_fixed(nets.G, e.eval_samples, 54321);
+  if (evaluator) out.metrics = evaluator->evaluate(out.samples);
+  return out;
+}
+
+}  // namespace entropic::gan
