@@ -17,11 +17,9 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "entropic/core/compiler.hpp"
 #include "entropic/core/parallel.hpp"
 
-#ifndef ENTROPIC_RESTRICT
-#define ENTROPIC_RESTRICT __restrict__
-#endif
 
 namespace entropic::cpu {
 namespace detail {

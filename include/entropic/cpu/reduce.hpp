@@ -20,11 +20,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "entropic/core/compiler.hpp"
 #include "entropic/core/parallel.hpp"
 
-#ifndef ENTROPIC_RESTRICT
-#define ENTROPIC_RESTRICT __restrict__
-#endif
 
 namespace entropic::cpu {
 namespace detail {
