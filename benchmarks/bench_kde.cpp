@@ -17,7 +17,8 @@
 //                would take more than a few seconds.
 //   v2 streaming cpu::kde_forward / kde_backward: online log-sum-exp over cache tiles, never
 //                the n x n matrix; difference form for d <= 8 (exp bound), fused dot-form
-//                register tiles for d > 8 (FMA bound); the fast vectorised exp.
+//                register tiles for d > 8 (FMA bound); the fast vectorised exp. Backward for
+//                d > 8: 64 x 64 blocks J >= I only (a_kj = a_jk), each added to both sides.
 //   v3 GEMM      cpu::kde_forward_gemm / kde_backward_gemm: Gram blocks through cpu::gemm,
 //                materialised. Loses: the n x n blocks' memory round trip, and the backward
 //                needs a second GEMM; never wins at small d.
@@ -194,6 +195,10 @@ struct Work {
 Work pair_work(int version, int64_t d, Pass pass) {
   const double dd = double(d);
   const bool diff = version == 1 || (version == 2 && d <= 8);
+  if (version == 3 && pass == Pass::FwdBwd) {  // no symmetry: Gram again, 2 shifts + add, G += a x_j, s += a
+    const double dist = 2 * dd + 3;
+    return {2 * dist + 2 + 1 + 3 + 2 * dd + 1, 3};
+  }
   const double dist = diff ? 3 * dd : 2 * dd + 3;
   Work w{dist + 2, 1};  // forward: distance, scale, sum; one exp
   if (pass == Pass::Fwd) return w;
@@ -203,9 +208,9 @@ Work pair_work(int version, int64_t d, Pass pass) {
   } else if (diff) {
     w.flops += dist + 1 + 2 + 2 * dd;  // distance, scale, exp(e)(r_k + r_j), accumulate
     w.exps += 1;
-  } else {
-    w.flops += dist + 1 + 3 + 2 * dd + 1;  // Gram again, 2 shifts + add, G += a x_j, s += a
-    w.exps += 2;
+  } else {  // a_kj = a_jk: half the Gram entries, shifts and exps; G += a x_j on both sides
+    w.flops += (dist + 3) / 2 + 2 * dd + 1;
+    w.exps += 1;
   }
   return w;
 }

@@ -126,6 +126,15 @@ TEST_CASE("cpu kde: streaming forward and backward match a float64 reference") {
     }
 }
 
+TEST_CASE("cpu kde: symmetric-block backward (d > 8) over several row blocks, the last one partial") {
+  for (int64_t d : {9, 40})
+    for (bool loo : {false, true}) {
+      const double sigma = 0.6 * std::sqrt(double(d));
+      check_against_reference<double>(200, d, loo, false, sigma);
+      check_against_reference<float>(200, d, loo, false, sigma);
+    }
+}
+
 TEST_CASE("cpu kde: GEMM version matches the reference and the streaming version") {
   for (int64_t d : {1, 2, 10, 64})
     for (bool loo : {false, true}) {

@@ -12,7 +12,8 @@
 // same formula holds with and without leave-one-out, and the kernels simply skip j = k.
 // sigma is a constant here: a bandwidth rule's dependence on x is not differentiated.
 //
-// Versions (kernels keep their number):
+// Versions (kernels keep their number; benchmarks/bench_kde.cpp calls these v2 and v3, after
+// its naive v1):
 //   v1 streaming (kde_forward / kde_backward): never stores the n x n matrix. Row blocks
 //      (parallel) x column tiles (cache-sized); the forward keeps an online log-sum-exp per
 //      row (tile max, rescale), the backward is a second streaming pass with the saved
@@ -22,6 +23,10 @@
 //      d >  8: distances as |x_i|^2 + |x_j|^2 - 2 x_i.x_j with an 8-row x 2W-column register
 //      tile (a fused GEMM micro-kernel); the gradient's sum_j a_kj x_j is a second register-
 //      tiled product. Costs a little accuracy for nearly equal points (as any GEMM form does).
+//      The backward uses a_kj = a_jk (backward_dot_sym): only 64 x 64 blocks J >= I are formed,
+//      each adding A X_J to rows I and A^T X_I to rows J (per-thread accumulators), which halves
+//      the Gram recomputation and the exps: fwd+bwd 4717 -> 3929 flops per pair at d = 784.
+//      Without the scratch for it (threads x n x d floats > 256 MiB), backward_dot.
 //   v2 GEMM (kde_forward_gemm / kde_backward_gemm): the Gram matrix of a block of rows through
 //      entropic::cpu::gemm, materialised block by block, and sum_j a_kj x_j as a second gemm.
 //
@@ -29,6 +34,7 @@
 // Backward overwrites dx.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -608,6 +614,120 @@ void backward_dot(const Packed<T>& P, const T* lsep, T scale, T* dx) {
   });
 }
 
+// out[r][c0, c0 + 2W) += sum_k a[k * sk + r * sr] xrow_k[c0, c0 + 2W) for r < R, every c0 of
+// dpad: an R x 2W register tile over kn rows of x (xk: row k at xk + k * dpad). out: (R, dpad).
+template <class T, int R>
+void accumulate_ax(const T* a, int64_t sr, int64_t sk, int64_t kn, const T* xk, int64_t dpad, T* out) {
+  constexpr int w = W<T>;
+  for (int64_t c0 = 0; c0 < dpad; c0 += 2 * w) {
+    V<T> acc[R][2];
+    for (int r = 0; r < R; ++r) acc[r][0] = load(out + r * dpad + c0), acc[r][1] = load(out + r * dpad + c0 + w);
+    for (int64_t k = 0; k < kn; ++k) {
+      const V<T> v0 = load(xk + k * dpad + c0), v1 = load(xk + k * dpad + c0 + w);
+      for (int r = 0; r < R; ++r) {
+        const V<T> s = splat(a[k * sk + r * sr]);
+        acc[r][0] = fmadd(s, v0, acc[r][0]);
+        acc[r][1] = fmadd(s, v1, acc[r][1]);
+      }
+    }
+    for (int r = 0; r < R; ++r) store(out + r * dpad + c0, acc[r][0]), store(out + r * dpad + c0 + w, acc[r][1]);
+  }
+}
+
+// Backward for large d using a_kj = a_jk: only blocks J >= I of 64 x 64 are formed (the Gram
+// entries and exps of backward_dot, halved); each adds A X_J to G_I and, off the diagonal,
+// A^T X_I to G_J. Rows of G are written by every block pair, so each worker accumulates into
+// its own G (N64, dpad) and s (N64), summed at the end; workers take block pairs in order
+// from a shared counter (row-block major, so X_I stays in L2 across consecutive pairs).
+template <class T, int R>
+void backward_dot_sym(const Packed<T>& P, const T* lsep, T scale, T* dx, int workers) {
+  constexpr int64_t B = kRowBlock;
+  static_assert(B % R == 0 && B % (2 * W<T>) == 0);
+  const int64_t n = P.n, d = P.d, nb = (n + B - 1) / B, N64 = nb * B;
+  const int64_t dpad = (d + 2 * W<T> - 1) / (2 * W<T>) * (2 * W<T>);
+  Buf<T> xr(N64 * dpad);  // (N64, dpad), zero padded
+  parallel_for(N64, 64, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t c = 0; c < dpad; ++c) xr[j * dpad + c] = (j < n && c < d) ? P.x[j * d + c] : T(0);
+  });
+  const int64_t npairs = nb * (nb + 1) / 2;
+  std::vector<Buf<T>> G;
+  std::vector<std::vector<double>> S(static_cast<size_t>(workers), std::vector<double>(static_cast<size_t>(N64), 0.0));
+  for (int t = 0; t < workers; ++t) {
+    G.emplace_back(N64 * dpad);
+    std::fill(G.back().get(), G.back().get() + N64 * dpad, T(0));
+  }
+  std::atomic<int64_t> next{0};
+  parallel_for(workers, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      T* g = G[size_t(t)].get();
+      double* s = S[size_t(t)].data();
+      Buf<T> e(B * B), rp(B * d), sqi(B);  // e: (B rows of I, B columns of J)
+      int64_t rows[B];
+      int64_t I = 0, J = 0, done = 0;  // pair index -> (I, J), walked forward
+      for (int64_t p = next++; p < npairs; p = next++) {
+        while (done + (nb - I) <= p) done += nb - I, ++I;
+        J = I + (p - done);
+        const int64_t i0 = I * B, bi = std::min(B, n - i0), j0 = J * B, jn = std::min(B, P.npad - j0);
+        for (int64_t r = 0; r < B; ++r) rows[r] = std::min(i0 + r, n - 1);
+        for (int64_t r0 = 0; r0 < B; r0 += R) {
+          pack_rows(P, rows + r0, R, rp.get() + r0 * d, sqi.get() + r0);
+          T* er = e.get() + r0 * B;  // (R, B)
+          fill_dot<T, R>(P, rp.get() + r0 * d, sqi.get() + r0, j0, jn, er, B);
+          fix_tile<T, R>(P, rows + r0, R, j0, jn, er, B, I == J, -std::numeric_limits<T>::infinity());
+          for (int r = 0; r < R; ++r) {
+            T* ar = er + r * B;
+            if (r0 + r >= bi) {  // padding rows (clamped to n - 1 above) add nothing
+              std::fill(ar, ar + B, T(0));
+              continue;
+            }
+            const V<T> li = splat(lsep[rows[r0 + r]]);
+            V<T> sacc = splat(T(0));
+            for (int64_t jj = 0; jj < jn; jj += W<T>) {
+              const V<T> ev = load(ar + jj);
+              const V<T> a = exp(ev - li) + exp(ev - load(lsep + j0 + jj));
+              store(ar + jj, a);
+              sacc += a;
+            }
+            std::fill(ar + jn, ar + B, T(0));
+            s[i0 + r0 + r] += double(hsum<T>(sacc));
+          }
+        }
+        for (int64_t r0 = 0; r0 < B; r0 += R)  // G_I += A X_J
+          accumulate_ax<T, R>(e.get() + r0 * B, B, 1, jn, xr.get() + j0 * dpad, dpad, g + (i0 + r0) * dpad);
+        if (I == J) continue;
+        for (int64_t c0 = 0; c0 < jn; c0 += R) {  // G_J += A^T X_I, s_J += column sums
+          accumulate_ax<T, R>(e.get() + c0, 1, B, B, xr.get() + i0 * dpad, dpad, g + (j0 + c0) * dpad);
+          for (int r = 0; r < R; ++r) {
+            double cs = 0;
+            for (int64_t i = 0; i < B; ++i) cs += double(e[i * B + c0 + r]);
+            s[j0 + c0 + r] += cs;
+          }
+        }
+      }
+    }
+  });
+  parallel_for(n, 16, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double sk = 0;
+      for (int t = 0; t < workers; ++t) sk += S[size_t(t)][size_t(k)];
+      for (int64_t c = 0; c < d; ++c) {
+        double gk = 0;
+        for (int t = 0; t < workers; ++t) gk += double(G[size_t(t)][k * dpad + c]);
+        dx[k * d + c] = scale * T(double(P.x[k * d + c]) * sk - gk);
+      }
+    }
+  });
+}
+
+// Scratch of backward_dot_sym: one G (N64, dpad) per worker.
+template <class T>
+int64_t sym_scratch_bytes(int64_t n, int64_t d, int workers) {
+  const int64_t dpad = (d + 2 * W<T> - 1) / (2 * W<T>) * (2 * W<T>);
+  return int64_t(workers) * ((n + kRowBlock - 1) / kRowBlock * kRowBlock) * dpad * int64_t(sizeof(T));
+}
+inline constexpr int64_t kSymScratchMax = int64_t(256) << 20;  // above, backward_dot (no scratch)
+
 template <class T>
 Buf<T> padded_lse(const T* row_lse, int64_t n, int64_t npad) {
   Buf<T> l(npad);
@@ -692,7 +812,11 @@ void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one
     case 6: run_small(std::integral_constant<int, 6>{}); break;
     case 7: run_small(std::integral_constant<int, 7>{}); break;
     case 8: run_small(std::integral_constant<int, 8>{}); break;
-    default: backward_dot<T, 8>(P, lsep.get(), scale, dx);
+    default:
+      if (sym_scratch_bytes<T>(n, d, num_threads()) <= kSymScratchMax)
+        backward_dot_sym<T, 8>(P, lsep.get(), scale, dx, num_threads());
+      else
+        backward_dot<T, 8>(P, lsep.get(), scale, dx);
   }
 }
 
