@@ -31,13 +31,11 @@ int main(int argc, char** argv) {
   return cli::main_guard("mode_collapse", [&] {
     cli::Args a("mode_collapse", "PacGAN's 2D mode-collapse protocol: plain GAN vs entropy-regularised GAN over seeds");
     a.option("dataset", "ring", "ring or grid")
-        .option("seeds", "10", "number of seeds (1..N)")
-        .option("iters", "4000", "generator updates per run")
-        .option("lambda", "0.2", "entropy weight of the regularised runs")
-        .option("estimator", "kde", "kde or knn")
-        .option("bandwidth", "median", "KDE bandwidth rule")
-        .option("lr", "1e-3", "Adam learning rate")
-        .option("beta1", "0.5", "Adam beta1")
+        .option("seeds", "10", "number of seeds")
+        .option("first-seed", "1", "seeds run from this one up")
+        .option("iters", "25000", "generator updates per run")
+        .option("lambda", "1", "entropy weight of the regularised runs")
+        .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S");
     if (!a.parse(argc, argv)) return 0;
     const int seeds = int(a.integer("seeds"));
@@ -48,18 +46,17 @@ int main(int argc, char** argv) {
       std::vector<double> modes, hq, kl;
     };
     std::vector<Row> rows{{0.0, {}, {}, {}}, {lam, {}, {}, {}}};
+    if (!a.str("only").empty()) rows = {{a.num("only"), {}, {}, {}}};
+    const int first = int(a.integer("first-seed"));
     const auto t0 = std::chrono::steady_clock::now();
     int total = 0;
     for (auto& r : rows)
-      for (int s = 1; s <= seeds; ++s) {
-        gan::MixtureExperiment e;
-        e.dataset = a.str("dataset");
-        e.estimator = a.str("estimator");
-        e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
+      for (int s = first; s < first + seeds; ++s) {
+        // Every other setting is the recommended one, mixture2d's defaults.
+        gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
         e.train.iters = a.integer("iters");
         e.train.lambda = r.lambda;
         e.train.seed = uint64_t(s);
-        e.train.adam_g = e.train.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
         e.train.quiet = true;
         e.train.resume = false;
         if (!a.str("out").empty())

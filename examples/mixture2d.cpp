@@ -21,19 +21,20 @@ int main(int argc, char** argv) {
   return cli::main_guard("mixture2d", [&] {
     cli::Args a("mixture2d", "train a GAN on a 2D Gaussian mixture (PacGAN protocol) with an entropy term");
     a.option("dataset", "ring", "ring (8 modes) or grid (25 modes)")
-        .option("lambda", "0.2", "weight of the entropy term (0 = plain GAN)")
+        .option("lambda", "1", "weight of the entropy term (0 = plain GAN)")
         .option("estimator", "kde", "kde or knn")
-        .option("bandwidth", "median", "KDE bandwidth rule: fixed, scott, silverman or median")
-        .option("sigma", "0.1", "KDE bandwidth when --bandwidth fixed")
+        .option("bandwidth", "fixed", "KDE bandwidth rule: fixed, scott, silverman or median")
+        .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = 5 x the mixture's mode std")
         .option("k", "5", "neighbour for --estimator knn")
         .option("warmup", "0", "iterations over which lambda ramps up from 0")
-        .option("iters", "4000", "generator updates")
+        .option("iters", "25000", "generator updates")
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
-        .option("lr", "1e-4", "Adam learning rate (both networks)")
-        .option("beta1", "0.8", "Adam beta1")
+        .option("lr", "2e-4", "Adam learning rate of the generator (and of D unless --lr-d)")
+        .option("lr-d", "", "Adam learning rate of the discriminator (default: --lr)")
+        .option("beta1", "0.5", "Adam beta1")
         .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
-        .flag("lr-decay", "decay the learning rates linearly to 0 over the run")
+        .flag("constant-lr", "keep the learning rates constant (default: linear decay to 0 over the run)")
         .option("gen-loss", "non-saturating", "minimax or non-saturating")
         .option("seed", "1", "random seed (data, initialisation, latents)")
         .option("device", "cpu", "cpu or cuda")
@@ -45,10 +46,10 @@ int main(int argc, char** argv) {
 
     const Device device = parse_device(a.str("device"));
     require_device_available(device, "mixture2d");
-    gan::MixtureExperiment e;
-    e.dataset = a.str("dataset");
+    gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
     e.estimator = a.str("estimator");
-    e.kde = {.bandwidth = entropy::parse_bandwidth(a.str("bandwidth")), .sigma = a.num("sigma")};
+    e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
+    if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
     e.knn = {.k = int(a.integer("k"))};
     gan::TrainConfig& cfg = e.train;
     cfg.iters = a.integer("iters");
@@ -58,9 +59,10 @@ int main(int argc, char** argv) {
     cfg.lambda_warmup = a.integer("warmup");
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
     cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
+    if (!a.str("lr-d").empty()) cfg.adam_d.lr = a.num("lr-d");
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.ema = a.num("ema");
-    cfg.lr_decay = a.has("lr-decay");
+    cfg.lr_decay = !a.has("constant-lr");
     cfg.out_dir = a.str("out");
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.resume = !a.has("fresh");
