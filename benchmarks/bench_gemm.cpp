@@ -22,19 +22,14 @@
 #include "entropic/core/parallel.hpp"
 #include "entropic/core/rng.hpp"
 #include "entropic/cpu/gemm.hpp"
+#include "common.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-
-Stats summarise(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
-}
+using bench::Stats;
+using bench::summarise;
 
 // Runs fn repeatedly: calibrates the calls per sample to reach min_seconds, one warm-up
 // sample, then `repeats` samples; returns work_per_call / seconds_per_call statistics in G/s.
@@ -57,29 +52,12 @@ Stats time_rate(F&& fn, double work_per_call, int repeats, double min_seconds = 
   return summarise(rates);
 }
 
-// The FMA ceiling: a register-only loop with more independent accumulators than
-// latency x throughput (4 cycles x 2 pipes on Zen 4, 4 x 2 on Intel), so only the FMA ports
-// limit it. Returns GFLOP/s for one thread.
+// GFLOP/s of the FMA ceiling loop on one thread.
 template <class T>
-double fma_loop(int64_t iters) {
-  using S = entropic::cpu::detail::Simd<T>;
-  using V = typename S::V;
-  constexpr int kAcc = 16;
-  V acc[kAcc];
-  for (int i = 0; i < kAcc; ++i) acc[i] = S::splat(T(i) * T(1e-3));
-  // Keeps every accumulator bounded and normal: x <- x * 0.999999 + 1e-6 converges to 1.
-  V mul = S::splat(T(0.999999)), add = S::splat(T(1e-6));
-  asm volatile("" : "+x"(mul), "+x"(add));  // not constants: the loop can't be folded away
+double fma_rate(int64_t iters) {
   const auto t0 = Clock::now();
-  for (int64_t it = 0; it < iters; ++it)
-#pragma GCC unroll 16
-    for (int i = 0; i < kAcc; ++i) acc[i] = S::fma(acc[i], mul, add);
-  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-  V sum = acc[0];
-  for (int i = 1; i < kAcc; ++i) sum += acc[i];
-  volatile T sink = sum[0];
-  (void)sink;
-  return 2.0 * S::width * kAcc * double(iters) / s / 1e9;
+  const double flops = bench::fma_loop<T>(iters);
+  return flops / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;
 }
 
 struct Peak {
@@ -89,15 +67,15 @@ struct Peak {
 template <class T>
 Peak measure_peak(int repeats) {
   const int64_t iters = 20'000'000;  // ~0.1 s per run at 3 GHz
-  fma_loop<T>(iters / 10);
+  fma_rate<T>(iters / 10);
   std::vector<double> one, all;
   const int threads = entropic::num_threads();
   for (int r = 0; r < std::max(3, repeats / 3); ++r) {
-    one.push_back(fma_loop<T>(iters));
+    one.push_back(fma_rate<T>(iters));
     std::vector<double> per(size_t(threads), 0.0);
     const auto t0 = Clock::now();
     entropic::parallel_for(threads, 1, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) per[size_t(t)] = fma_loop<T>(iters);
+      for (int64_t t = b; t < e; ++t) per[size_t(t)] = fma_rate<T>(iters);
     });
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     all.push_back(2.0 * entropic::cpu::detail::Simd<T>::width * 16 * double(iters) * threads /

@@ -67,6 +67,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common.hpp"
 #include "entropic/core/parallel.hpp"
 #include "entropic/core/rng.hpp"
 #include "entropic/cpu/gemm.hpp"
@@ -90,14 +91,8 @@ namespace {
 using namespace entropic;
 using Clock = std::chrono::steady_clock;
 
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-
-Stats summarise(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
-}
+using bench::Stats;
+using bench::summarise;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -112,24 +107,8 @@ std::string load_average() {
 
 // ---- ceilings ----------------------------------------------------------------------------------
 
-// FMA: more independent accumulators than latency x pipes, so only the FMA ports limit it.
-double fma_loop(int64_t iters) {
-  using S = cpu::detail::Simd<float>;
-  using V = S::V;
-  constexpr int kAcc = 16;
-  V acc[kAcc];
-  for (int i = 0; i < kAcc; ++i) acc[i] = S::splat(float(i) * 1e-3f);
-  V mul = S::splat(0.999999f), add = S::splat(1e-6f);
-  asm volatile("" : "+x"(mul), "+x"(add));  // not constants: the loop can't be folded away
-  for (int64_t it = 0; it < iters; ++it)
-#pragma GCC unroll 16
-    for (int i = 0; i < kAcc; ++i) acc[i] = S::fma(acc[i], mul, add);
-  V sum = acc[0];
-  for (int i = 1; i < kAcc; ++i) sum += acc[i];
-  volatile float sink = sum[0];
-  (void)sink;
-  return 2.0 * S::width * kAcc * double(iters);
-}
+// FMA: the shared ceiling loop (benchmarks/common.hpp), float.
+double fma_loop(int64_t iters) { return bench::fma_loop<float>(iters); }
 
 // exp: the library's vectorised exp on independent vectors, summed (as the forward does).
 double exp_loop(int64_t iters) {

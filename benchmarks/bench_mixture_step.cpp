@@ -8,6 +8,8 @@
 #include <entropic/gan/experiment.hpp>
 #include <entropic/util/cli.hpp>
 
+#include "common.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,10 +39,7 @@ void add_net(std::vector<Gemm>& g, const std::vector<std::pair<int64_t, int64_t>
   }
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double median(std::vector<double> v) { return bench::summarise(std::move(v)).median; }
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -8,6 +8,8 @@
 #include <entropic/gan/image_experiment.hpp>
 #include <entropic/util/cli.hpp>
 
+#include "common.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,13 +22,8 @@ using T = float;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-struct Timing {
-  double median = 0, min = 0;
-};
-Timing summarise(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front()};
-}
+using Timing = bench::Stats;
+using bench::summarise;
 
 // Matrix-product FLOPs of one iteration: forward 2 B in out per layer; back-propagation adds
 // dW (2 B in out) and dX (2 B in out) unless the layer's input needs no gradient.

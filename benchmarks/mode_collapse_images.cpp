@@ -10,6 +10,8 @@
 #include <entropic/gan/image_experiment.hpp>
 #include <entropic/util/cli.hpp>
 
+#include "common.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,17 +20,7 @@
 using namespace entropic;
 
 namespace {
-struct MeanSe {
-  double mean, se;
-};
-MeanSe mean_se(const std::vector<double>& v) {
-  double m = 0, s = 0;
-  for (double x : v) m += x;
-  m /= double(v.size());
-  for (double x : v) s += (x - m) * (x - m);
-  const double sd = v.size() > 1 ? std::sqrt(s / double(v.size() - 1)) : 0;
-  return {m, sd / std::sqrt(double(v.size()))};
-}
+using bench::mean_se;
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -1,0 +1,59 @@
+// Pieces every benchmark uses: order statistics of timings, mean and standard error over
+// seeds, and the FMA ceiling loop.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "entropic/cpu/gemm.hpp"
+
+namespace bench {
+
+struct Stats {
+  double median = 0, min = 0, max = 0;
+};
+
+inline Stats summarise(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+struct MeanSe {
+  double mean, se;
+};
+
+// Mean and standard error of the mean (sample standard deviation / sqrt(n)).
+inline MeanSe mean_se(const std::vector<double>& v) {
+  double m = 0, s = 0;
+  for (double x : v) m += x;
+  m /= double(v.size());
+  for (double x : v) s += (x - m) * (x - m);
+  const double sd = v.size() > 1 ? std::sqrt(s / double(v.size() - 1)) : 0;
+  return {m, sd / std::sqrt(double(v.size()))};
+}
+
+// The FMA ceiling: a register-only loop with more independent accumulators than latency x
+// pipes (4 cycles x 2 on Zen 4 and Intel), so only the FMA ports limit it. Returns the flops
+// it performed; the caller times it.
+template <class T>
+double fma_loop(int64_t iters) {
+  using S = entropic::cpu::detail::Simd<T>;
+  using V = typename S::V;
+  constexpr int kAcc = 16;
+  V acc[kAcc];
+  for (int i = 0; i < kAcc; ++i) acc[i] = S::splat(T(i) * T(1e-3));
+  // Keeps every accumulator bounded and normal: x <- x * 0.999999 + 1e-6 converges to 1.
+  V mul = S::splat(T(0.999999)), add = S::splat(T(1e-6));
+  asm volatile("" : "+x"(mul), "+x"(add));  // not constants: the loop can't be folded away
+  for (int64_t it = 0; it < iters; ++it)
+#pragma GCC unroll 16
+    for (int i = 0; i < kAcc; ++i) acc[i] = S::fma(acc[i], mul, add);
+  V sum = acc[0];
+  for (int i = 1; i < kAcc; ++i) sum += acc[i];
+  volatile T sink = sum[0];
+  (void)sink;
+  return 2.0 * S::width * kAcc * double(iters);
+}
+
+}  // namespace bench
