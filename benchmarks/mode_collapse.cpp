@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
     std::printf("| method | modes | hq %% | reverse KL |\n|---|---|---|---|\n");
     for (auto& r : rows) {
       const auto m = mean_se(r.modes), h = mean_se(r.hq), k = mean_se(r.kl);
-      std::printf("| entropic, lambda %g (ours) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n", r.lambda, m.mean,
+      std::printf("| %s, lambda %g (ours) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n",
+                  r.lambda == 0 ? "plain GAN" : "entropic", r.lambda, m.mean,
                   m.se, h.mean, h.se, k.mean, k.se);
     }
     // PacGAN (Lin et al. 2018) Table 1, as quoted in shared/protocols.md.
