@@ -88,7 +88,8 @@ class GanTrainer {
       check(bool(log), "trainer: cannot open ", path, " for writing");
       if (fresh) log << "iter,d_loss,g_adv,entropy,lambda,sigma,seconds\n";
     }
-    Progress bar(cfg_.iters, it_, cfg_.log_every);
+    // Plain lines (not a terminal) every 2% of the run at most, so long runs stay readable.
+    Progress bar(cfg_.iters, it_, std::max(cfg_.log_every, cfg_.iters / 50));
     const auto t0 = std::chrono::steady_clock::now();
     TrainStats<T> s;
     while (it_ < cfg_.iters) {
