@@ -14,9 +14,6 @@
 
 namespace entropic::fn {
 
-template <class T>
-using Acc = Var<T>;  // Acc<T>::accumulate_grad is the one way a node writes gradients
-
 // y = x W^T + b; saves x and W (their values, not copies).
 template <class T>
 Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
@@ -27,9 +24,9 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
   return make_result<T>(std::move(y), "linear", in, [x, w, b](const Tensor<T>& dy) {
     ops::LinearGrads<T> g = ops::linear_backward(dy, x.value(), w.value(), x.requires_grad(),
                                                  w.requires_grad(), b.defined() && b.requires_grad());
-    if (g.dx.defined()) Acc<T>::accumulate_grad(*x.state(), std::move(g.dx));
-    if (g.dw.defined()) Acc<T>::accumulate_grad(*w.state(), std::move(g.dw));
-    if (g.db.defined()) Acc<T>::accumulate_grad(*b.state(), std::move(g.db));
+    if (g.dx.defined()) Var<T>::accumulate_grad(*x.state(), std::move(g.dx));
+    if (g.dw.defined()) Var<T>::accumulate_grad(*w.state(), std::move(g.dw));
+    if (g.db.defined()) Var<T>::accumulate_grad(*b.state(), std::move(g.db));
   });
 }
 
@@ -37,7 +34,7 @@ template <class T>
 Var<T> activation(const Var<T>& x, ops::Act act, double slope = 0.0) {
   Tensor<T> y = ops::activation(x.value(), act, slope);
   return make_result<T>(y, ops::act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
-    Acc<T>::accumulate_grad(*x.state(), ops::activation_backward(dy, x.value(), y, act, slope));
+    Var<T>::accumulate_grad(*x.state(), ops::activation_backward(dy, x.value(), y, act, slope));
   });
 }
 template <class T>
@@ -64,9 +61,9 @@ Var<T> batchnorm1d(const Var<T>& x, const Var<T>& gamma, const Var<T>& beta,
   return make_result<T>(std::move(y), "batchnorm1d", {x, gamma, beta},
                         [x, gamma, beta, saved, training](const Tensor<T>& dy) {
     ops::BatchNormGrads<T> g = ops::batchnorm_backward(dy, x.value(), gamma.value(), *saved, training);
-    Acc<T>::accumulate_grad(*x.state(), std::move(g.dx));
-    Acc<T>::accumulate_grad(*gamma.state(), std::move(g.dgamma));
-    Acc<T>::accumulate_grad(*beta.state(), std::move(g.dbeta));
+    Var<T>::accumulate_grad(*x.state(), std::move(g.dx));
+    Var<T>::accumulate_grad(*gamma.state(), std::move(g.dgamma));
+    Var<T>::accumulate_grad(*beta.state(), std::move(g.dbeta));
   });
 }
 
@@ -77,7 +74,7 @@ Var<T> maxout(const Var<T>& x, int64_t pieces) {
   auto idx = std::make_shared<std::vector<int32_t>>(std::move(f.argmax));
   const int64_t cols = x.value().cols();
   return make_result<T>(std::move(f.y), "maxout", {x}, [x, idx, pieces, cols](const Tensor<T>& dy) {
-    Acc<T>::accumulate_grad(*x.state(), ops::maxout_backward(dy, *idx, pieces, cols));
+    Var<T>::accumulate_grad(*x.state(), ops::maxout_backward(dy, *idx, pieces, cols));
   });
 }
 
@@ -87,7 +84,7 @@ Var<T> bce_with_logits(const Var<T>& z, const Tensor<T>& target) {
   const T loss = T(ops::bce_with_logits(z.value(), target));
   return make_result<T>(Tensor<T>::full({}, loss), "bce_with_logits", {z},
                         [z, target](const Tensor<T>& dl) {
-    Acc<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl.item()));
+    Var<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl.item()));
   });
 }
 
@@ -96,7 +93,7 @@ template <class T>
 Var<T> bce(const Var<T>& p, const Tensor<T>& target) {
   const T loss = T(ops::bce(p.value(), target));
   return make_result<T>(Tensor<T>::full({}, loss), "bce", {p}, [p, target](const Tensor<T>& dl) {
-    Acc<T>::accumulate_grad(*p.state(), ops::bce_backward(p.value(), target, dl.item()));
+    Var<T>::accumulate_grad(*p.state(), ops::bce_backward(p.value(), target, dl.item()));
   });
 }
 
@@ -107,7 +104,7 @@ Var<T> mse(const Var<T>& pred, const Tensor<T>& target) {
   const Tensor<T> diff = ops::lincomb(T(1), pred.value(), T(-1), target);
   const T loss = T(ops::sum_of_squares(diff) / double(diff.numel()));
   return make_result<T>(Tensor<T>::full({}, loss), "mse", {pred}, [pred, diff](const Tensor<T>& dl) {
-    Acc<T>::accumulate_grad(*pred.state(), ops::scaled(diff, T(2 * dl.item() / T(diff.numel()))));
+    Var<T>::accumulate_grad(*pred.state(), ops::scaled(diff, T(2 * dl.item() / T(diff.numel()))));
   });
 }
 
@@ -115,7 +112,7 @@ template <class T>
 Var<T> sum(const Var<T>& x) {
   const T s = T(ops::sum(x.value()));
   return make_result<T>(Tensor<T>::full({}, s), "sum", {x}, [x](const Tensor<T>& dl) {
-    Acc<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), dl.item()));
+    Var<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), dl.item()));
   });
 }
 
@@ -124,7 +121,7 @@ Var<T> mean(const Var<T>& x) {
   check(x.value().numel() > 0, "mean: input is empty");
   const T m = T(ops::mean(x.value()));
   return make_result<T>(Tensor<T>::full({}, m), "mean", {x}, [x](const Tensor<T>& dl) {
-    Acc<T>::accumulate_grad(*x.state(),
+    Var<T>::accumulate_grad(*x.state(),
                             Tensor<T>::full(x.shape(), T(dl.item() / T(x.value().numel()))));
   });
 }
@@ -134,8 +131,8 @@ template <class T>
 Var<T> lincomb(T alpha, const Var<T>& a, T beta, const Var<T>& b) {
   return make_result<T>(ops::lincomb(alpha, a.value(), beta, b.value()), "lincomb", {a, b},
                         [alpha, a, beta, b](const Tensor<T>& d) {
-    Acc<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
-    Acc<T>::accumulate_grad(*b.state(), ops::scaled(d, beta));
+    Var<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
+    Var<T>::accumulate_grad(*b.state(), ops::scaled(d, beta));
   });
 }
 template <class T>
@@ -145,7 +142,7 @@ Var<T> sub(const Var<T>& a, const Var<T>& b) { return lincomb(T(1), a, T(-1), b)
 template <class T>
 Var<T> scale(const Var<T>& a, T alpha) {
   return make_result<T>(ops::scaled(a.value(), alpha), "scale", {a}, [a, alpha](const Tensor<T>& d) {
-    Acc<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
+    Var<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
   });
 }
 

@@ -148,7 +148,7 @@ class GanTrainer {
     const Var<T> adv = generator_adversarial_loss(D_(fake), cfg_.gen_loss);
     Var<T> loss = adv;
     const double lam = lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_);
-    if (entropy_ && (lam > 0 || cfg_.lambda > 0)) {
+    if (cfg_.lambda > 0) {  // also during the warm-up, so the log shows H from the start
       EntropyTerm<T> e = entropy_(fake);
       s.entropy = double(e.H.item());
       s.sigma = e.sigma;

@@ -44,12 +44,4 @@ Tensor<T> scaled(const Tensor<T>& a, T alpha) {
   return out;
 }
 
-// The first index holding a NaN or Inf, or -1.
-template <class T>
-int64_t find_nonfinite(const Tensor<T>& a) {
-  for (int64_t i = 0; i < a.numel(); ++i)
-    if (!std::isfinite(a[i])) return i;
-  return -1;
-}
-
 }  // namespace entropic::ops

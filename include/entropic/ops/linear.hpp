@@ -1,25 +1,10 @@
-// Linear and matmul entry points: validate once, then call the backend GEMM.
+// The Linear entry points: validate once, then call the backend GEMM.
 #pragma once
 #include "entropic/cpu/gemm.hpp"
 #include "entropic/cpu/reduce.hpp"
 #include "entropic/ops/common.hpp"
 
 namespace entropic::ops {
-
-// a[M,K] @ b[K,N], with optional transposes of the stored operands.
-template <class T>
-Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool trans_a = false, bool trans_b = false) {
-  require_matrix(a, "matmul", "a");
-  require_matrix(b, "matmul", "b");
-  const int64_t M = trans_a ? a.cols() : a.rows(), K = trans_a ? a.rows() : a.cols();
-  const int64_t Kb = trans_b ? b.cols() : b.rows(), N = trans_b ? b.rows() : b.cols();
-  check(K == Kb, "matmul: inner dimensions differ: a", trans_a ? "^T" : "", " is [", M, ", ", K,
-        "], b", trans_b ? "^T" : "", " is [", Kb, ", ", N, "]");
-  Tensor<T> c({M, N});
-  cpu::gemm<T>(trans_a, trans_b, M, N, K, T(1), a.data(), a.cols(), b.data(), b.cols(), T(0),
-               c.data(), N);
-  return c;
-}
 
 // y[B, out] = x[B, in] W[out, in]^T + b[out]
 template <class T>

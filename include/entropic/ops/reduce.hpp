@@ -25,13 +25,4 @@ double sum_of_squares(const Tensor<T>& x) {
   return cpu::detail::blocked_sum(x.numel(), 4, [p](int64_t i) { return double(p[i]) * double(p[i]); });
 }
 
-// Column sums of a matrix: [rows, cols] -> [cols].
-template <class T>
-Tensor<T> column_sums(const Tensor<T>& x) {
-  require_matrix(x, "column_sums", "input");
-  Tensor<T> out({x.cols()});
-  cpu::column_sums(x.data(), out.data(), x.rows(), x.cols());
-  return out;
-}
-
 }  // namespace entropic::ops
