@@ -45,6 +45,7 @@
 #define __launch_bounds__(...)
 #define __shared__ static  // one copy per instantiation: valid because blocks run in sequence
 #define __constant__ static
+#define __align__(n) __attribute__((aligned(n)))
 
 struct uint3 {
   unsigned x = 0, y = 0, z = 0;
@@ -262,3 +263,191 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
 }
 
 }  // namespace cuemu
+
+// ---- cuBLAS, the part the KDE GEMM version (kde_versions.cuh v4) calls -------------------------
+// Column-major, as cuBLAS: C (m, n) = alpha op(A) (m, k) op(B) (k, n) + beta C, with C not read
+// when beta = 0. Plain loops on the calling thread, at once (the shim has no streams). Argument
+// checks as cuBLAS's (CUBLAS_STATUS_INVALID_VALUE for a negative size or a short leading
+// dimension; NOT_INITIALIZED for a null handle). Accumulates in the element type, like cuBLAS
+// without TF32.
+enum cublasStatus_t {
+  CUBLAS_STATUS_SUCCESS = 0,
+  CUBLAS_STATUS_NOT_INITIALIZED = 1,
+  CUBLAS_STATUS_INVALID_VALUE = 7,
+};
+enum cublasOperation_t { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
+struct cublasContext {
+  cudaStream_t stream = nullptr;
+};
+using cublasHandle_t = cublasContext*;
+
+inline const char* cublasGetStatusString(cublasStatus_t s) {
+  switch (s) {
+    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+  }
+  return "CUBLAS_STATUS_UNKNOWN";
+}
+inline cublasStatus_t cublasCreate(cublasHandle_t* h) {
+  if (!h) return CUBLAS_STATUS_INVALID_VALUE;
+  *h = new cublasContext;
+  return CUBLAS_STATUS_SUCCESS;
+}
+inline cublasStatus_t cublasDestroy(cublasHandle_t h) {
+  if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  delete h;
+  return CUBLAS_STATUS_SUCCESS;
+}
+inline cublasStatus_t cublasSetStream(cublasHandle_t h, cudaStream_t s) {
+  if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  h->stream = s;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+namespace cuemu {
+template <class T>
+cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const T* alpha,
+                    const T* A, int lda, const T* B, int ldb, const T* beta, T* C, int ldc) {
+  if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  const int rows_a = ta == CUBLAS_OP_N ? m : k, rows_b = tb == CUBLAS_OP_N ? k : n;
+  if (m < 0 || n < 0 || k < 0 || lda < std::max(1, rows_a) || ldb < std::max(1, rows_b) || ldc < std::max(1, m) ||
+      !alpha || !beta)
+    return CUBLAS_STATUS_INVALID_VALUE;
+  auto a = [&](int i, int p) { return ta == CUBLAS_OP_N ? A[std::size_t(p) * lda + i] : A[std::size_t(i) * lda + p]; };
+  auto b = [&](int p, int j) { return tb == CUBLAS_OP_N ? B[std::size_t(j) * ldb + p] : B[std::size_t(p) * ldb + j]; };
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < m; ++i) {
+      T acc = T(0);
+      for (int p = 0; p < k; ++p) acc += a(i, p) * b(p, j);
+      T& c = C[std::size_t(j) * ldc + i];
+      c = *beta == T(0) ? *alpha * acc : *alpha * acc + *beta * c;
+    }
+  return CUBLAS_STATUS_SUCCESS;
+}
+}  // namespace cuemu
+
+inline cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                                  const float* alpha, const float* A, int lda, const float* B, int ldb,
+                                  const float* beta, float* C, int ldc) {
+  return cuemu::gemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline cublasStatus_t cublasDgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                                  const double* alpha, const double* A, int lda, const double* B, int ldb,
+                                  const double* beta, double* C, int ldc) {
+  return cuemu::gemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// ---- nvcuda::wmma, the TF32 part (kde_versions.cuh v5) ----------------------------------------
+// A fragment here holds the WHOLE tile in every lane (row-major in x[]), where a GPU spreads
+// it over the warp in an unspecified layout: code that only touches x[] elementwise (such as
+// the __float_to_tf32 conversion loop) works unchanged both ways. load_matrix_sync reads the
+// whole tile in every lane; mma_sync computes the whole product in every lane (no
+// synchronisation needed: every lane has the same inputs); store_matrix_sync writes from lane 0
+// only, so that lanes do not race on the destination, and without a barrier: as on a GPU, a
+// lane that reads what another lane's store wrote needs a __syncwarp() after the store (and
+// one before the next store that overwrites what was read), and TSan reports a missing one.
+// Checked as the GPU requires: ldm a multiple of 4 floats, pointers 32-byte aligned.
+namespace nvcuda::wmma {
+struct row_major;
+struct col_major;
+struct matrix_a;
+struct matrix_b;
+struct accumulator;
+namespace precision {
+struct tf32;
+}
+enum layout_t { mem_row_major, mem_col_major };
+
+namespace detail {
+template <class Use, int M, int N, int K>
+struct dims;
+template <int M, int N, int K>
+struct dims<matrix_a, M, N, K> {
+  static constexpr int rows = M, cols = K;
+};
+template <int M, int N, int K>
+struct dims<matrix_b, M, N, K> {
+  static constexpr int rows = K, cols = N;
+};
+template <int M, int N, int K>
+struct dims<accumulator, M, N, K> {
+  static constexpr int rows = M, cols = N;
+};
+template <class T>
+struct storage {
+  using type = T;
+};
+template <>
+struct storage<precision::tf32> {
+  using type = float;
+};
+inline void check_ptr(const void* p, unsigned ldm, const char* what) {
+  if (reinterpret_cast<std::uintptr_t>(p) % 32 != 0 || ldm % 4 != 0) {
+    std::fprintf(stderr, "cuemu: wmma::%s: pointer %p must be 32-byte aligned and ldm %u a multiple of 4\n", what, p,
+                 ldm);
+    std::abort();
+  }
+}
+}  // namespace detail
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {
+  using element_type = typename detail::storage<T>::type;
+  static constexpr int rows = detail::dims<Use, M, N, K>::rows, cols = detail::dims<Use, M, N, K>::cols;
+  static constexpr int num_elements = rows * cols;
+  element_type x[num_elements];  // the whole tile, row-major, in every lane
+};
+
+// Round to TF32 (10 explicit mantissa bits), to nearest with ties away from zero, as cvt.rna.
+inline float __float_to_tf32(float v) {
+  std::uint32_t u;
+  std::memcpy(&u, &v, 4);
+  if ((u & 0x7f800000u) != 0x7f800000u) u = (u + 0x1000u) & 0xffffe000u;  // inf and NaN as they are
+  std::memcpy(&v, &u, 4);
+  return v;
+}
+
+template <class Use, int M, int N, int K, class T, class L, class E>
+void fill_fragment(fragment<Use, M, N, K, T, L>& f, const E& v) {
+  for (auto& e : f.x) e = v;
+}
+template <class Use, int M, int N, int K, class T, class L>
+void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const typename fragment<Use, M, N, K, T, L>::element_type* p,
+                      unsigned ldm) {
+  static_assert(std::is_same_v<L, row_major> || std::is_same_v<L, col_major>, "matrix_a/b fragments have a layout");
+  detail::check_ptr(p, ldm, "load_matrix_sync");
+  using F = fragment<Use, M, N, K, T, L>;
+  for (int r = 0; r < F::rows; ++r)
+    for (int c = 0; c < F::cols; ++c)
+      f.x[r * F::cols + c] = std::is_same_v<L, row_major> ? p[std::size_t(r) * ldm + c] : p[std::size_t(c) * ldm + r];
+}
+template <int M, int N, int K, class T>
+void load_matrix_sync(fragment<accumulator, M, N, K, T>& f, const T* p, unsigned ldm, layout_t layout) {
+  detail::check_ptr(p, ldm, "load_matrix_sync");
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < N; ++c)
+      f.x[r * N + c] = layout == mem_row_major ? p[std::size_t(r) * ldm + c] : p[std::size_t(c) * ldm + r];
+}
+template <int M, int N, int K, class T>
+void store_matrix_sync(T* p, const fragment<accumulator, M, N, K, T>& f, unsigned ldm, layout_t layout) {
+  detail::check_ptr(p, ldm, "store_matrix_sync");
+  if (cuemu::tl_linear % 32 != 0) return;  // lane 0 writes for the warp
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < N; ++c)
+      (layout == mem_row_major ? p[std::size_t(r) * ldm + c] : p[std::size_t(c) * ldm + r]) = f.x[r * N + c];
+}
+// d = a b + c (d may be c). Products of TF32 values are exact in float; sums in float.
+template <int M, int N, int K, class TA, class LA, class TB, class LB, class TC>
+void mma_sync(fragment<accumulator, M, N, K, TC>& d, const fragment<matrix_a, M, N, K, TA, LA>& a,
+              const fragment<matrix_b, M, N, K, TB, LB>& b, const fragment<accumulator, M, N, K, TC>& c) {
+  TC out[M * N];
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      TC acc = c.x[i * N + j];
+      for (int p = 0; p < K; ++p) acc += TC(a.x[i * K + p]) * TC(b.x[p * N + j]);
+      out[i * N + j] = acc;
+    }
+  std::memcpy(d.x, out, sizeof out);
+}
+}  // namespace nvcuda::wmma

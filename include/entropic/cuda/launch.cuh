@@ -82,7 +82,7 @@ inline const char* kernel_name([[maybe_unused]] const void* kernel) {
       ::entropic::cuda::detail::fail_cuda(entropic_err_, #call, __FILE__, __LINE__);        \
   } while (0)
 
-#if !defined(ENTROPIC_CUDA_EMU)
+// (Under the shim, tests/cuda/cuda_cpu_emu.hpp provides the few cuBLAS calls it emulates.)
 #define ENTROPIC_CUBLAS_CHECK(call)                                                               \
   do {                                                                                            \
     const cublasStatus_t entropic_st_ = (call);                                                   \
@@ -90,7 +90,6 @@ inline const char* kernel_name([[maybe_unused]] const void* kernel) {
       ::entropic::fail("cuBLAS error ", cublasGetStatusString(entropic_st_), " in ", #call, " at ", \
                        __FILE__, ":", __LINE__);                                                  \
   } while (0)
-#endif
 
 template <class... P, class... A>
 void launch(void (*kernel)(P...), detail::Grid grid, dim3 block, std::size_t smem, cudaStream_t stream,
