@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
         .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = 5 x the mixture's mode std")
         .option("k", "5", "neighbour for --estimator knn")
         .option("warmup", "0", "iterations over which lambda ramps up from 0")
+        .option("lambda-decay", "auto", "fraction of the run at its end over which lambda goes linearly to --lambda-end (0 = off); auto = the recommended setting")
+        .option("lambda-end", "auto", "lambda at the last iteration when --lambda-decay > 0; auto = the recommended setting")
         .option("iters", "25000", "generator updates")
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
@@ -57,6 +59,9 @@ int main(int argc, char** argv) {
     cfg.d_steps = int(a.integer("d-steps"));
     cfg.lambda = a.num("lambda");
     cfg.lambda_warmup = a.integer("warmup");
+    if (a.str("lambda-decay") != "auto") cfg.lambda_decay = a.num("lambda-decay");
+    if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");
+    if (cfg.lambda == 0 && a.str("lambda-end") == "auto") cfg.lambda_decay = 0;  // the plain GAN
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
     cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
     if (!a.str("lr-d").empty()) cfg.adam_d.lr = a.num("lr-d");

@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 #include <limits>
 
 #include "entropic/entropy/functions.hpp"
@@ -68,6 +72,95 @@ TEST_CASE("objective: the two generator losses and the discriminator loss from l
   CHECK(gan::lambda_at(0.4, 100, 25) == doctest::Approx(0.1));
   CHECK(gan::lambda_at(0.4, 100, 200) == 0.4);
   CHECK_THROWS_WITH_AS(gan::parse_gen_loss("wasserstein"), doctest::Contains("unknown generator loss"), Error);
+}
+
+TEST_CASE("trainer: the lambda schedule (warm-up, constant, linear decay to lambda_end over the last fraction)") {
+  gan::TrainConfig c;
+  c.iters = 100;
+  c.lambda = 1.0;
+  CHECK(gan::lambda_schedule(c, 1) == 1.0);  // no decay: constant
+  CHECK(gan::lambda_schedule(c, 100) == 1.0);
+  c.lambda_decay = 0.4;  // the last 40 iterations, 61..100
+  c.lambda_end = 0.2;
+  CHECK(gan::lambda_schedule(c, 1) == 1.0);
+  CHECK(gan::lambda_schedule(c, 60) == 1.0);
+  CHECK(gan::lambda_schedule(c, 61) == doctest::Approx(1.0 - 0.8 / 40));
+  CHECK(gan::lambda_schedule(c, 80) == doctest::Approx(0.6));
+  CHECK(gan::lambda_schedule(c, 100) == doctest::Approx(0.2));
+  c.lambda_end = 0;
+  CHECK(gan::lambda_schedule(c, 90) == doctest::Approx(0.25));
+  CHECK(gan::lambda_schedule(c, 100) == 0.0);
+  c.lambda_warmup = 10;  // the warm-up still ramps the start
+  CHECK(gan::lambda_schedule(c, 5) == doctest::Approx(0.5));
+  c.lambda_decay = 1;  // the whole run
+  c.lambda_warmup = 0;
+  CHECK(gan::lambda_schedule(c, 50) == doctest::Approx(0.5));
+  // The trainer applies it: the log's lambda column follows the schedule.
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string dir = temp_dir("sched");
+  auto cfg = small_config(dir, 20);
+  cfg.log_every = 5;
+  cfg.lambda = 0.4;
+  cfg.lambda_decay = 0.5;  // iterations 11..20
+  cfg.lambda_end = 0.1;
+  Nets n(2);
+  gan::GanTrainer<double> t(n.G, n.D, cfg, real, kde());
+  t.run();
+  std::ifstream log(dir + "/log.csv");
+  std::string line;
+  std::getline(log, line);
+  std::vector<double> lam;
+  while (std::getline(log, line)) {
+    std::stringstream ss(line);
+    std::string f;
+    for (int k = 0; k < 5; ++k) std::getline(ss, f, ',');
+    lam.push_back(std::stod(f));
+  }
+  REQUIRE(lam.size() == 4);  // iterations 5, 10, 15, 20
+  CHECK(lam[0] == doctest::Approx(0.4));
+  CHECK(lam[1] == doctest::Approx(0.4));
+  CHECK(lam[2] == doctest::Approx(0.25));
+  CHECK(lam[3] == doctest::Approx(0.1));
+  fs::remove_all(dir);
+  // Out-of-range settings are refused.
+  cfg.out_dir = "";
+  cfg.lambda_decay = 1.5;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda_decay"), Error);
+  cfg.lambda_decay = 0.5;
+  cfg.lambda_end = -1;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda_end"), Error);
+}
+
+TEST_CASE("trainer: resuming in the middle of a lambda decay gives exactly the uninterrupted run") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string a = temp_dir("da"), b = temp_dir("db");
+  auto cfg = [](const std::string& out) {
+    auto c = small_config(out, 20);
+    c.lambda = 0.5;
+    c.lambda_decay = 0.75;  // iterations 6..20, so the interruption at 10 falls inside it
+    c.lr_decay = true;
+    return c;
+  };
+  Nets n1(7);
+  gan::GanTrainer<double> t1(n1.G, n1.D, cfg(a), real, kde());
+  t1.run();
+  Nets n2(7);  // the same run, stopped after 10 iterations
+  gan::GanTrainer<double> t2(n2.G, n2.D, cfg(b), real, kde());
+  for (int k = 0; k < 10; ++k) t2.step();
+  fs::create_directories(b);
+  t2.save_checkpoint(t2.checkpoint_path());
+  Nets n3(99);
+  gan::GanTrainer<double> t3(n3.G, n3.D, cfg(b), real, kde());
+  t3.run();
+  CHECK(t3.iteration() == 20);
+  auto p1 = n1.G.parameters(), p3 = n3.G.parameters();
+  for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p3[k].value().vec());
+  auto d1 = n1.D.parameters(), d3 = n3.D.parameters();
+  for (size_t k = 0; k < d1.size(); ++k) CHECK(d1[k].value().vec() == d3[k].value().vec());
+  fs::remove_all(a);
+  fs::remove_all(b);
 }
 
 TEST_CASE("trainer: resuming from a checkpoint gives exactly the weights of an uninterrupted run") {

@@ -26,6 +26,8 @@ struct TrainConfig {
   int d_steps = 1;
   double lambda = 0;           // weight of the entropy term
   int64_t lambda_warmup = 0;   // linear ramp of lambda over these iterations
+  double lambda_decay = 0;     // in (0, 1]: lambda goes linearly to lambda_end over this last fraction of the run
+  double lambda_end = 0;       // lambda at the last iteration when lambda_decay > 0
   GenLoss gen_loss = GenLoss::non_saturating;
   nn::AdamOptions adam_g, adam_d;
   bool lr_decay = false;        // decay both learning rates linearly to 0 over the run
@@ -37,6 +39,20 @@ struct TrainConfig {
   bool resume = true;           // continue from out_dir/checkpoint.safetensors when present
   bool quiet = false;
 };
+
+// The entropy weight at iteration `it` (1-based, as the trainer counts) of a run of c.iters: the
+// warm-up ramp, then c.lambda, then, when c.lambda_decay > 0, a straight line from that value to
+// c.lambda_end over the last round(c.lambda_decay * c.iters) iterations, reaching it at c.iters.
+// Annealing lambda lets the entropy term spread the generator over the modes early and the
+// discriminator sharpen the modes late. A function of the iteration alone, so resuming is exact.
+inline double lambda_schedule(const TrainConfig& c, int64_t it) {
+  const double base = lambda_at(c.lambda, c.lambda_warmup, it);
+  const int64_t len = int64_t(std::llround(c.lambda_decay * double(c.iters)));
+  const int64_t start = c.iters - len;
+  if (c.lambda_decay <= 0 || len <= 0 || it <= start) return base;
+  const double t = std::min(1.0, double(it - start) / double(len));
+  return base + (c.lambda_end - base) * t;
+}
 
 // The entropy estimate of a generated batch and the bandwidth it used (NaN when none).
 template <class T>
@@ -64,7 +80,10 @@ class GanTrainer {
     check(cfg_.batch >= 2, "trainer: batch must be at least 2, got ", cfg_.batch);
     check(cfg_.d_steps >= 1, "trainer: d_steps must be at least 1, got ", cfg_.d_steps);
     check(cfg_.lambda >= 0 && std::isfinite(cfg_.lambda), "trainer: lambda must be >= 0, got ", cfg_.lambda);
-    check(cfg_.lambda == 0 || entropy_, "trainer: lambda > 0 needs an entropy estimator");
+    check(cfg_.lambda_decay >= 0 && cfg_.lambda_decay <= 1, "trainer: lambda_decay must be a fraction of the run in [0, 1], got ",
+          cfg_.lambda_decay);
+    check(cfg_.lambda_end >= 0 && std::isfinite(cfg_.lambda_end), "trainer: lambda_end must be >= 0, got ", cfg_.lambda_end);
+    check(!uses_entropy() || entropy_, "trainer: lambda > 0 needs an entropy estimator");
     check(cfg_.log_every > 0, "trainer: log_every must be positive");
   }
 
@@ -108,7 +127,7 @@ class GanTrainer {
       }
       if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters))
         log << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ','
-            << lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_) << ',' << s.sigma << ',' << s.seconds
+            << lambda_schedule(cfg_, it_) << ',' << s.sigma << ',' << s.seconds
             << std::endl;  // flushed, so the log can be followed while training runs
       if (!cfg_.quiet) {
         char f[128];
@@ -139,16 +158,12 @@ class GanTrainer {
       s.d_loss = double(loss.item());
     }
     ++it_;
-    if (cfg_.lr_decay) {
-      const double f = 1.0 - double(it_ - 1) / double(cfg_.iters);
-      opt_g_.set_lr(cfg_.adam_g.lr * f);
-      opt_d_.set_lr(cfg_.adam_d.lr * f);
-    }
+    apply_lr_decay();
     const Var<T> fake = G_(Var<T>(latent_batch()));
     const Var<T> adv = generator_adversarial_loss(D_(fake), cfg_.gen_loss);
     Var<T> loss = adv;
-    const double lam = lambda_at(cfg_.lambda, cfg_.lambda_warmup, it_);
-    if (cfg_.lambda > 0) {  // also during the warm-up, so the log shows H from the start
+    const double lam = lambda_schedule(cfg_, it_);
+    if (uses_entropy()) {  // also while lambda is 0 in the schedule, so the log shows H throughout
       EntropyTerm<T> e = entropy_(fake);
       s.entropy = double(e.H.item());
       s.sigma = e.sigma;
@@ -182,6 +197,18 @@ class GanTrainer {
     auto params = G_.parameters();
     for (size_t k = 0; k < ema_.size(); ++k) std::swap_ranges(ema_[k].begin(), ema_[k].end(), params[k].value().begin());
   }
+
+  // The learning rates of iteration it_ under lr_decay, set before its G step; the D steps of the
+  // next iteration run with them too (so a resumed run sets them again on loading).
+  void apply_lr_decay() {
+    if (!cfg_.lr_decay || it_ <= 0) return;
+    const double f = 1.0 - double(it_ - 1) / double(cfg_.iters);
+    opt_g_.set_lr(cfg_.adam_g.lr * f);
+    opt_d_.set_lr(cfg_.adam_d.lr * f);
+  }
+
+  // Whether lambda is positive anywhere in the schedule.
+  bool uses_entropy() const { return cfg_.lambda > 0 || (cfg_.lambda_decay > 0 && cfg_.lambda_end > 0); }
 
   Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_); }
 
@@ -238,6 +265,7 @@ class GanTrainer {
           "; use the same --seed or another output directory");
     rng_.set_offset(meta("rng_offset"));
     last_ckpt_ = it_;
+    apply_lr_decay();  // the D steps of the next iteration use the learning rates of this one
   }
 
  private:
