@@ -22,9 +22,24 @@
 //   v3 GEMM      cpu::kde_forward_gemm / kde_backward_gemm: Gram blocks through cpu::gemm,
 //                materialised. Loses: the n x n blocks' memory round trip, and the backward
 //                needs a second GEMM; never wins at small d.
-// CUDA (--device cuda, built only when CMake finds nvcc; benchmarks/bench_kde_cuda.cu):
-//   v2 tiles     cuda::kde_forward / kde_backward (include/entropic/cuda/kde.cuh): shared-memory
-//                tiles with an online log-sum-exp. v1, v3-v5 of the issue are not written.
+// CUDA (--device cuda, built only when CMake finds nvcc; benchmarks/bench_kde_cuda.cu runs the
+// kernels of include/entropic/cuda/kde_versions.cuh, whose header says why each loser loses):
+//   v1 thread-row  one thread per row, plain loops; backward accumulates dx in global memory
+//   v2 tiles       the library's kernels (cuda/kde.cuh): shared-memory tiles, online log-sum-exp
+//   v3 warp        a warp per 8 rows, lanes split j, shuffle merges; backward lanes split d
+//   v4 cublas      |x|^2, cublasSgemm -2 X X^T into n x n, elementwise log-sum-exp; backward
+//                  weights in place, a second Sgemm (A X), dx = scale (rowsum(A) x - A X)
+//   v5 tf32        fused wmma TF32 distance tiles, online log-sum-exp (sm_80+); reported WRONG
+//                  (and not timed) where TF32's 10-bit mantissa breaks the check
+//   v6 3xtf32      v5 with hi/lo operand splitting: three MMAs, FP32-level accuracy
+//   bench_kde --device cuda --n 16384 --d 2,64,784 --csv kde-cuda.csv
+// GPU ceilings, measured in the same run (best of 10, CUDA events): FP32 FMA chains, __expf
+// (SFU) chains, a float4 copy (DRAM bandwidth), TF32 wmma MMAs. Work per pair is counted per
+// unit (FP32 flops, tensor flops, exps, bytes of the n x n buffers of v4); the units run
+// concurrently, so t_ceiling = max over units of work / rate, pct_of_ceiling = t_ceiling / time,
+// and GFLOP/s counts FP32 + tensor flops. GPU peers (kde_peers.py --device cuda): PyTorch CUDA
+// (torch.cdist and the GEMM form, logsumexp, autograd) and KeOps (LazyTensor logsumexp), each
+// skipped with the reason when it can't be imported or sees no GPU.
 //
 // Checking: each version runs once and is compared with a float64 reference (difference form,
 // std::exp) on the same x: log p per element (|a - r| <= 1e-3 + 1e-5 |r|), H, and dx per
@@ -76,14 +91,7 @@
 #include "entropic/util/cli.hpp"
 
 #if defined(ENTROPIC_BENCH_KDE_CUDA)
-// benchmarks/bench_kde_cuda.cu (nvcc).
-namespace kde_bench_cuda {
-bool available(std::string& device_or_reason);
-// One checking call (outputs copied back), then `repeats` timed calls after a warm-up;
-// times in ms into times (empty when repeats = 0).
-void run(const float* x, int64_t n, int64_t d, double sigma, bool backward, int repeats, float* log_p,
-         float* row_lse, float* dx, std::vector<double>& times);
-}  // namespace kde_bench_cuda
+#include "kde_cuda_bench.hpp"  // benchmarks/bench_kde_cuda.cu (nvcc)
 #endif
 
 namespace {
@@ -441,7 +449,7 @@ Stats time_ms(F&& fn, int repeats, double budget_s) {
 // answers through a FIFO, so each peer runs right after our versions under the same load.
 class Peers {
  public:
-  explicit Peers(int repeats) {
+  explicit Peers(int repeats, const std::string& device = "cpu") {
     const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / "kde_peers.py";
     if (!std::filesystem::exists(script) || !std::filesystem::exists("/usr/bin/python3")) {
       notes_.push_back("peers: skipped (no /usr/bin/python3 or no " + script.string() + ")");
@@ -453,7 +461,7 @@ class Peers {
     fifo_ = dir_ + "/results";
     if (mkfifo(fifo_.c_str(), 0600) != 0) return;
     const std::string cmd = "/usr/bin/python3 '" + script.string() + "' --repeats " + std::to_string(repeats) +
-                            " > '" + fifo_ + "'";
+                            " --device " + device + " > '" + fifo_ + "'";
     to_py_ = popen(cmd.c_str(), "w");
     if (!to_py_) return;
     from_py_ = std::fopen(fifo_.c_str(), "r");
@@ -467,9 +475,15 @@ class Peers {
       }
       if (std::strncmp(line, "HAVE ", 5) == 0) have_.push_back(line + 5);
       if (std::strncmp(line, "INFO ", 5) == 0) notes_.push_back(line + 5);
-      if (std::strncmp(line, "MISSING ", 8) == 0)
-        notes_.push_back(std::string("peer ") + (line + 8) + ": not installed (apt-get install " +
-                         (std::strcmp(line + 8, "torch") == 0 ? "python3-torch" : "python3-sklearn") + ")");
+      if (std::strncmp(line, "MISSING ", 8) == 0) {
+        const std::string what = line + 8;  // "<peer>" or "<peer> <reason>"
+        const size_t sp = what.find(' ');
+        if (sp != std::string::npos)
+          notes_.push_back("peer " + what.substr(0, sp) + ": skipped (" + what.substr(sp + 1) + ")");
+        else
+          notes_.push_back("peer " + what + ": not installed (apt-get install " +
+                           (what == "torch" ? "python3-torch" : "python3-sklearn") + ")");
+      }
     }
   }
   ~Peers() {
@@ -483,6 +497,8 @@ class Peers {
     for (const auto& h : have_) {
       if (h == "torch") out.push_back("torch-cdist"), out.push_back("torch-gemm");
       if (h == "sklearn") out.push_back("sklearn");
+      if (h == "torch-cuda") out.push_back("torch-cuda-cdist"), out.push_back("torch-cuda-gemm");
+      if (h == "keops") out.push_back("keops");
     }
     return out;
   }
@@ -731,6 +747,9 @@ int run_cpu(const Options& o, std::vector<Row>& rows) {
   return all_ok ? 0 : 1;
 }
 
+// `--versions best` on the GPU: the library's kernels, until a GPU measurement says otherwise.
+constexpr int kBestCuda = 2;
+
 int run_cuda(const Options& o, std::vector<Row>& rows) {
 #if defined(ENTROPIC_BENCH_KDE_CUDA)
   std::string dev;
@@ -738,40 +757,104 @@ int run_cuda(const Options& o, std::vector<Row>& rows) {
     std::printf("bench_kde --device cuda: no usable GPU (%s); nothing measured. Skipped (exit 77).\n", dev.c_str());
     return 77;
   }
-  std::printf("device: %s. Version: v2 tiles (cuda::kde_forward / kde_backward). GPU ceilings and GPU peers are not "
-              "measured by this program yet.\n",
-              dev.c_str());
+  std::printf("device: %s\n", dev.c_str());
+  const kde_bench_cuda::Ceilings ceil = kde_bench_cuda::measure_ceilings(o.quick);
+  std::printf("ceilings, float, best of short runs: FMA %.0f GFLOP/s, SFU exp %.0f Gexp/s, DRAM copy %.0f GB/s, "
+              "TF32 wmma %.0f GFLOP/s%s\n",
+              ceil.fma_gflops, ceil.exp_gexps, ceil.bw_gbs, ceil.tf32_gflops,
+              ceil.tf32_gflops > 0 ? "" : " (below sm_80)");
+  std::vector<int> vs;
+  for (int v : kde_bench_cuda::versions())
+    if (o.best ? v == kBestCuda : o.versions.empty() || std::find(o.versions.begin(), o.versions.end(), v) != o.versions.end())
+      vs.push_back(v);
+
+  std::unique_ptr<Peers> peers;
+  if (o.peers) {
+    peers = std::make_unique<Peers>(o.repeats, "cuda");
+    for (const auto& note : peers->notes()) std::printf("%s\n", note.c_str());
+  }
+
   bool all_ok = true;
   for (int64_t d : o.ds)
     for (int64_t n : o.ns) {
       std::vector<float> x(static_cast<size_t>(n * d));
       Rng(uint64_t(n) * 1000 + uint64_t(d)).fill_normal(x.data(), n * d);
       const double sigma = 0.5 * std::sqrt(double(d));
+      auto t0 = Clock::now();
       const Reference R = make_reference(x, n, d, sigma, true);
-      Outputs out;
-      out.log_p.resize(size_t(n)), out.lse.resize(size_t(n)), out.dx.resize(size_t(n * d));
-      std::vector<double> times;
-      kde_bench_cuda::run(x.data(), n, d, sigma, true, 0, out.log_p.data(), out.lse.data(), out.dx.data(), times);
-      out.H = 0;
-      for (float lp : out.log_p) out.H -= double(lp);
-      out.H /= double(n);
-      std::string summary;
-      if (!check("v2 tiles", R, out, x, n, d, sigma, true, summary)) {
-        std::printf("n %lld d %lld  v2 tiles WRONG (%s): not timed\n", (long long)n, (long long)d, summary.c_str());
-        all_ok = false;
-        continue;
+      std::printf("\nn %lld d %lld sigma %.3g: float64 reference on %s (%.1f s)\n", (long long)n, (long long)d,
+                  sigma, R.full ? "all rows, H and dx" : "256 rows (log p, dx); H not checked", seconds_since(t0));
+      std::map<Pass, double> best_ms;
+      for (int v : vs) {
+        const std::string name = kde_bench_cuda::version_name(v);
+        Outputs out;
+        out.log_p.resize(size_t(n)), out.lse.resize(size_t(n)), out.dx.resize(size_t(n * d));
+        std::vector<double> times;
+        std::string why;
+        if (!kde_bench_cuda::run(v, x.data(), n, d, sigma, true, 0, out.log_p.data(), out.lse.data(), out.dx.data(),
+                                 times, why)) {
+          std::printf("  %-13s skipped (%s)\n", name.c_str(), why.c_str());
+          continue;
+        }
+        out.H = 0;
+        for (float lp : out.log_p) out.H -= double(lp);
+        out.H /= double(n);
+        std::string summary;
+        if (!check(name.c_str(), R, out, x, n, d, sigma, true, summary)) {
+          std::printf("  %-13s WRONG (%s): not timed\n", name.c_str(), summary.c_str());
+          all_ok = false;
+          continue;
+        }
+        std::printf("  %-13s ok (%s)\n", name.c_str(), summary.c_str());
+        for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
+          kde_bench_cuda::run(v, x.data(), n, d, sigma, pass == Pass::FwdBwd, o.repeats, out.log_p.data(),
+                              out.lse.data(), out.dx.data(), times, why);
+          const Stats t = summarise(times);
+          const kde_bench_cuda::PairWork w = kde_bench_cuda::pair_work(v, d, pass == Pass::FwdBwd);
+          const double pairs = double(n) * double(n);
+          const double gflops = pairs * (w.fp32 + w.tensor) / (t.median * 1e-3) / 1e9;
+          // the units run concurrently: the slowest one bounds the time
+          struct Unit {
+            const char* name;
+            double s;
+          };
+          const Unit units[] = {{"FMA", pairs * w.fp32 / (ceil.fma_gflops * 1e9)},
+                                {"SFU", pairs * w.exps / (ceil.exp_gexps * 1e9)},
+                                {"DRAM", pairs * w.bytes / (ceil.bw_gbs * 1e9)},
+                                {"TF32", ceil.tf32_gflops > 0 ? pairs * w.tensor / (ceil.tf32_gflops * 1e9) : 0}};
+          const Unit* bound = &units[0];
+          for (const Unit& u : units)
+            if (u.s > bound->s) bound = &u;
+          const double pct = 100 * bound->s / (t.median * 1e-3);
+          std::printf("    %-8s %9.3f ms (%.3f-%.3f)  %7.2f Gpairs/s  %8.1f GFLOP/s  %5.1f%% of ceiling (%s-bound)\n",
+                      pass_name(pass), t.median, t.min, t.max, pairs / (t.median * 1e-3) / 1e9, gflops, pct,
+                      bound->name);
+          rows.push_back({"cuda", name, n, d, pass, t, gflops, pct});
+          if (!best_ms.count(pass) || t.median < best_ms[pass]) best_ms[pass] = t.median;
+        }
       }
-      for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
-        kde_bench_cuda::run(x.data(), n, d, sigma, pass == Pass::FwdBwd, o.repeats, out.log_p.data(),
-                            out.lse.data(), out.dx.data(), times);
-        const Stats t = summarise(times);
-        const Work w = pair_work(1, d, pass);  // the kernels use the difference form, two exps in backward
-        const double gflops = double(n) * double(n) * w.flops / (t.median * 1e-3) / 1e9;
-        std::printf("n %lld d %lld  v2 tiles %-8s %9.3f ms (%.3f-%.3f)  %7.1f GFLOP/s\n", (long long)n, (long long)d,
-                    pass_name(pass), t.median, t.min, t.max, gflops);
-        rows.push_back({"cuda", "v2 tiles", n, d, pass, t, gflops, -1});
-      }
+      if (!peers) continue;
+      peers->set_input(x);
+      for (const std::string& p : peers->names())
+        for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
+          Stats t;
+          double H = 0;
+          std::string why;
+          if (!peers->time(p, n, d, sigma, pass, t, H, why)) {
+            std::printf("  peer %-16s %-8s %s\n", p.c_str(), pass_name(pass), why.c_str());
+            continue;
+          }
+          char hcheck[64] = "";
+          if (R.full) std::snprintf(hcheck, sizeof hcheck, ", H err %.1e", std::fabs(H - R.H));
+          std::printf("  peer %-16s %-8s %9.3f ms (%.3f-%.3f)%s", p.c_str(), pass_name(pass), t.median, t.min, t.max,
+                      hcheck);
+          if (best_ms.count(pass)) std::printf("  -> our best is %.1fx faster", t.median / best_ms[pass]);
+          std::printf("\n");
+          rows.push_back({"cuda", "peer-" + p, n, d, pass, t, -1, -1});
+        }
     }
+  std::printf("\nwork counted per pair and per unit (FP32 flops, tensor flops, SFU exps, DRAM bytes of n x n buffers); "
+              "ceiling time = the slowest unit's work / its measured rate (see the header of benchmarks/bench_kde.cpp).\n");
   return all_ok ? 0 : 1;
 #else
   (void)o, (void)rows;

@@ -1,14 +1,75 @@
 // The CUDA side of bench_kde (compiled by nvcc only when CMake finds it; see bench_kde.cpp for
-// the versions, the checking and the reporting). Only the device work lives here: upload x,
-// run the library's kernels, copy results back, time with CUDA events.
+// the checking and the reporting, and include/entropic/cuda/kde_versions.cuh for the versions
+// and why the losers lose). Only the device work lives here: the ceilings, uploading x, running
+// a version, copying its results back, timing with CUDA events.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "entropic/cuda/kde.cuh"
+#include "entropic/cuda/kde_versions.cuh"
+#include "kde_cuda_bench.hpp"
 
 namespace kde_bench_cuda {
+
+namespace kv = entropic::cuda::kde_versions;
+
+namespace {
+
+cudaDeviceProp props() {
+  cudaDeviceProp p{};
+  ENTROPIC_CUDA_CHECK(cudaGetDeviceProperties(&p, 0));
+  return p;
+}
+
+template <class T>
+struct DevMem {
+  T* p = nullptr;
+  explicit DevMem(size_t count) { ENTROPIC_CUDA_CHECK(cudaMalloc(&p, sizeof(T) * std::max<size_t>(count, 1))); }
+  DevMem(const DevMem&) = delete;
+  DevMem& operator=(const DevMem&) = delete;
+  ~DevMem() { cudaFree(p); }
+};
+
+struct Events {
+  cudaEvent_t a = nullptr, b = nullptr;
+  Events() {
+    ENTROPIC_CUDA_CHECK(cudaEventCreate(&a));
+    ENTROPIC_CUDA_CHECK(cudaEventCreate(&b));
+  }
+  ~Events() {
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+  }
+  // ms of fn() on stream s
+  template <class F>
+  double time(cudaStream_t s, F&& fn) {
+    ENTROPIC_CUDA_CHECK(cudaEventRecord(a, s));
+    fn();
+    ENTROPIC_CUDA_CHECK(cudaEventRecord(b, s));
+    ENTROPIC_CUDA_CHECK(cudaEventSynchronize(b));
+    float ms = 0;
+    ENTROPIC_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
+    return double(ms);
+  }
+};
+
+// Work per second of fn (which returns the work it launched): the best of `runs` after a warm-up.
+template <class F>
+double best_rate(cudaStream_t s, int runs, F&& fn) {
+  Events ev;
+  double work = 0;
+  ev.time(s, [&] { work = fn(); });
+  double best = 0;
+  for (int r = 0; r < runs; ++r) {
+    const double ms = ev.time(s, [&] { work = fn(); });
+    best = std::max(best, work / (ms * 1e-3));
+  }
+  return best;
+}
+
+}  // namespace
 
 bool available(std::string& device_or_reason) {
   int count = 0;
@@ -17,51 +78,115 @@ bool available(std::string& device_or_reason) {
     device_or_reason = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
     return false;
   }
-  cudaDeviceProp p{};
-  ENTROPIC_CUDA_CHECK(cudaGetDeviceProperties(&p, 0));
-  device_or_reason = std::string(p.name) + ", sm_" + std::to_string(p.major) + std::to_string(p.minor);
+  const cudaDeviceProp p = props();
+  device_or_reason = std::string(p.name) + ", sm_" + std::to_string(p.major) + std::to_string(p.minor) + ", " +
+                     std::to_string(p.multiProcessorCount) + " SMs, " +
+                     std::to_string(p.totalGlobalMem >> 20) + " MiB";
   return true;
 }
 
-void run(const float* x, int64_t n, int64_t d, double sigma, bool backward, int repeats, float* log_p,
-         float* row_lse, float* dx, std::vector<double>& times) {
-  float *gx = nullptr, *glp = nullptr, *glse = nullptr, *gdx = nullptr;
-  ENTROPIC_CUDA_CHECK(cudaMalloc(&gx, sizeof(float) * size_t(n * d)));
-  ENTROPIC_CUDA_CHECK(cudaMalloc(&gdx, sizeof(float) * size_t(n * d)));
-  ENTROPIC_CUDA_CHECK(cudaMalloc(&glp, sizeof(float) * size_t(n)));
-  ENTROPIC_CUDA_CHECK(cudaMalloc(&glse, sizeof(float) * size_t(n)));
-  ENTROPIC_CUDA_CHECK(cudaMemcpy(gx, x, sizeof(float) * size_t(n * d), cudaMemcpyHostToDevice));
+Ceilings measure_ceilings(bool quick) {
+  const cudaDeviceProp p = props();
+  const int sms = p.multiProcessorCount, runs = quick ? 2 : 10;
   cudaStream_t s = nullptr;
   ENTROPIC_CUDA_CHECK(cudaStreamCreate(&s));
-  auto call = [&] {
-    entropic::cuda::kde_forward(gx, n, d, sigma, false, glp, glse, s);
-    if (backward) entropic::cuda::kde_backward(gx, n, d, sigma, false, glse, 1.0, gdx, s);
-  };
-  times.clear();
-  call();
-  ENTROPIC_CUDA_CHECK(cudaStreamSynchronize(s));
-  ENTROPIC_CUDA_CHECK(cudaMemcpy(log_p, glp, sizeof(float) * size_t(n), cudaMemcpyDeviceToHost));
-  ENTROPIC_CUDA_CHECK(cudaMemcpy(row_lse, glse, sizeof(float) * size_t(n), cudaMemcpyDeviceToHost));
-  if (backward) ENTROPIC_CUDA_CHECK(cudaMemcpy(dx, gdx, sizeof(float) * size_t(n * d), cudaMemcpyDeviceToHost));
-  cudaEvent_t t0, t1;
-  ENTROPIC_CUDA_CHECK(cudaEventCreate(&t0));
-  ENTROPIC_CUDA_CHECK(cudaEventCreate(&t1));
-  for (int r = 0; r < repeats; ++r) {
-    ENTROPIC_CUDA_CHECK(cudaEventRecord(t0, s));
-    call();
-    ENTROPIC_CUDA_CHECK(cudaEventRecord(t1, s));
-    ENTROPIC_CUDA_CHECK(cudaEventSynchronize(t1));
-    float ms = 0;
-    ENTROPIC_CUDA_CHECK(cudaEventElapsedTime(&ms, t0, t1));
-    times.push_back(double(ms));
+  Ceilings c;
+  {
+    const int blocks = sms * 8, threads = 256;
+    DevMem<float> out(size_t(blocks) * threads);
+    c.fma_gflops = best_rate(s, runs, [&] { return kv::fma_rate(blocks, threads, quick ? 2000 : 200000, out.p, s); }) / 1e9;
+    c.exp_gexps = best_rate(s, runs, [&] { return kv::exp_rate(blocks, threads, quick ? 200 : 20000, out.p, s); }) / 1e9;
   }
-  cudaEventDestroy(t0);
-  cudaEventDestroy(t1);
+  {
+    const int64_t count = (int64_t(quick ? 64 : 512) << 20) / 16;  // float4s a buffer
+    DevMem<float4> in{size_t(count)}, out{size_t(count)};
+    ENTROPIC_CUDA_CHECK(cudaMemsetAsync(in.p, 0, sizeof(float4) * size_t(count), s));
+    c.bw_gbs = best_rate(s, runs, [&] { return kv::copy(in.p, out.p, count, sms * 16, s); }) / 1e9;
+  }
+  if (p.major >= 8) {
+    const int blocks = sms * 4, threads = 256;
+    DevMem<float> out(size_t(blocks) * threads / 32 * 1024);
+    c.tf32_gflops = best_rate(s, runs, [&] { return kv::tf32_rate(blocks, threads, quick ? 500 : 50000, out.p, s); }) / 1e9;
+  }
+  ENTROPIC_CUDA_CHECK(cudaStreamSynchronize(s));
   cudaStreamDestroy(s);
-  cudaFree(gx);
-  cudaFree(gdx);
-  cudaFree(glp);
-  cudaFree(glse);
+  return c;
+}
+
+std::vector<int> versions() {
+  std::vector<int> v;
+  for (int i = kv::kFirst; i <= kv::kLast; ++i) v.push_back(i);
+  return v;
+}
+std::string version_name(int version) { return kv::name(version); }
+
+PairWork pair_work(int version, int64_t d, bool backward) {
+  const double dd = double(d), d8 = double((d + 7) / 8 * 8);  // wmma k-steps of 8, zero-padded
+  PairWork w;
+  switch (version) {
+    case 1:
+    case 2:
+    case 3:  // difference form: 3d distance, scale, sum; backward: distance again, 2 shifts + add, 3d accumulate
+      w = {3 * dd + 2, 0, 1, 0};
+      if (backward) w.fp32 += 6 * dd + 4, w.exps += 2;
+      break;
+    case 4:  // GEMM 2d, 2 adds + max + scale, sum; G written and read back (8 bytes)
+      w = {2 * dd + 5, 0, 1, 8};
+      // weights (2 adds, max, scale, 2 shifts, add, sum), G read, A written and read by the GEMM, GEMM 2d
+      if (backward) w.fp32 += 2 * dd + 8, w.exps += 2, w.bytes += 12;
+      break;
+    case 5:
+    case 6: {  // tensor dot products; FP32: 2 adds, mul, max, scale, sum
+      const double mmas = version == 6 ? 3 : 1;
+      w = {6, 2 * d8 * mmas, 1, 0};
+      if (backward) w.fp32 += 6 + 3 + 3 * dd, w.tensor += 2 * d8 * mmas, w.exps += 2;
+      break;
+    }
+  }
+  return w;
+}
+
+bool run(int version, const float* x, int64_t n, int64_t d, double sigma, bool backward, int repeats, float* log_p,
+         float* row_lse, float* dx, std::vector<double>& times, std::string& why_not) {
+  const cudaDeviceProp p = props();
+  if ((version == 5 || version == 6) && p.major < 8) return why_not = "needs sm_80+ (TF32 tensor cores)", false;
+  const int64_t ws_floats = kv::workspace_floats(version, n);
+  size_t free_b = 0, total_b = 0;
+  ENTROPIC_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  const double need = 4.0 * double(ws_floats + 2 * n * d + 2 * n);
+  if (need > 0.9 * double(free_b))
+    return why_not = "needs " + std::to_string(int64_t(need / 1048576)) + " MiB of device memory, " +
+                     std::to_string(int64_t(free_b >> 20)) + " MiB free",
+           false;
+  times.clear();
+  DevMem<float> gx{size_t(n * d)}, gdx{size_t(n * d)}, glp{size_t(n)}, glse{size_t(n)}, gws{size_t(ws_floats)};
+  ENTROPIC_CUDA_CHECK(cudaMemcpy(gx.p, x, sizeof(float) * size_t(n * d), cudaMemcpyHostToDevice));
+  cudaStream_t s = nullptr;
+  ENTROPIC_CUDA_CHECK(cudaStreamCreate(&s));
+  kv::Workspace ws;
+  if (version == 4) {
+    ENTROPIC_CUBLAS_CHECK(cublasCreate(&ws.cublas));
+    ws.gram = gws.p, ws.sq = gws.p + n * n, ws.rowsum = gws.p + n * n + n;
+  } else if (version >= 5) {
+    ws.sq = gws.p;
+  }
+  auto call = [&] {
+    kv::forward(version, gx.p, n, d, sigma, false, glp.p, glse.p, ws, s);
+    if (backward) kv::backward(version, gx.p, n, d, sigma, false, glse.p, 1.0, gdx.p, ws, s);
+  };
+  Events ev;
+  const double first = ev.time(s, call);
+  ENTROPIC_CUDA_CHECK(cudaMemcpy(log_p, glp.p, sizeof(float) * size_t(n), cudaMemcpyDeviceToHost));
+  ENTROPIC_CUDA_CHECK(cudaMemcpy(row_lse, glse.p, sizeof(float) * size_t(n), cudaMemcpyDeviceToHost));
+  if (backward) ENTROPIC_CUDA_CHECK(cudaMemcpy(dx, gdx.p, sizeof(float) * size_t(n * d), cudaMemcpyDeviceToHost));
+  if (repeats > 0) {
+    const int reps = std::max(std::min(repeats, 3), std::min(repeats, int(10e3 / std::max(first, 1e-3))));
+    ev.time(s, call);  // warm-up (the checking call was the first)
+    for (int r = 0; r < reps; ++r) times.push_back(ev.time(s, call));
+  }
+  if (ws.cublas) cublasDestroy(ws.cublas);
+  cudaStreamDestroy(s);
+  return true;
 }
 
 }  // namespace kde_bench_cuda

@@ -1,6 +1,6 @@
 """Peer timings for bench_kde: the idiomatic KDE entropy in PyTorch and scikit-learn.
 
-Usage: kde_peers.py --repeats R [--budget S]
+Usage: kde_peers.py --repeats R [--budget S] [--device cpu|cuda]
 Prints 'HAVE <lib>' / 'MISSING <lib>' / 'INFO <text>' lines and 'READY', then reads one
 request per line on stdin: '<peer> <n> <d> <fwd|fwd+bwd> <sigma> <path of x, float32 (n, d)>'
 and answers 'RESULT <median_ms> <min_ms> <max_ms> <H>' or 'SKIP <reason>'. Peers:
@@ -10,6 +10,10 @@ and answers 'RESULT <median_ms> <min_ms> <max_ms> <H>' or 'SKIP <reason>'. Peers
 Same contract as bench_kde: self term included, H = -mean log p. One warm-up call, then
 R calls; a call slower than --budget seconds is reported alone (R = 1, no warm-up).
 sklearn is skipped above n^2 d = 2^31 (its exact tree search takes about a minute there).
+With --device cuda the GPU peers instead (each announced 'MISSING <peer> <reason>' when it
+can't run): torch-cuda-cdist and torch-cuda-gemm (the two above on torch.cuda, synchronised
+before the clock stops), keops (pykeops LazyTensor: ((x_i - x_j)^2).sum(-1) scaled, logsumexp
+over j, autograd for the backward).
 """
 import argparse
 import math
@@ -23,6 +27,7 @@ try:
     import torch
 except ImportError:
     torch = None
+LazyTensor = None  # pykeops.torch.LazyTensor, imported only for --device cuda
 try:
     from sklearn.neighbors import KernelDensity
     import sklearn
@@ -41,22 +46,46 @@ def torch_entropy(x, n, d, sigma, gemm):
     return -log_p.mean()
 
 
+def keops_entropy(x, n, d, sigma):
+    x_i = LazyTensor(x[:, None, :])
+    x_j = LazyTensor(x[None, :, :])
+    e = ((x_i - x_j) ** 2).sum(-1) * (-0.5 / (sigma * sigma))
+    lse = e.logsumexp(dim=1).view(-1)
+    log_p = lse - math.log(n) - 0.5 * d * math.log(2 * math.pi * sigma * sigma)
+    return -log_p.mean()
+
+
 def make_call(peer, x, n, d, sigma, backward):
-    if peer.startswith("torch-"):
-        gemm = peer == "torch-gemm"
+    if peer.startswith("torch-") or peer == "keops":
+        cuda = peer.startswith("torch-cuda-") or peer == "keops"
+        gemm = peer.endswith("-gemm")
         xt = torch.from_numpy(x)
+        if cuda:
+            xt = xt.cuda()
+        if peer == "keops":
+            def entropy(v):
+                return keops_entropy(v, n, d, sigma)
+        else:
+            def entropy(v):
+                return torch_entropy(v, n, d, sigma, gemm)
+
+        def done(h):
+            value = float(h)
+            if cuda:
+                torch.cuda.synchronize()
+            return value
         if not backward:
             def call():
                 with torch.no_grad():
-                    return float(torch_entropy(xt, n, d, sigma, gemm))
+                    return done(entropy(xt))
             return call
         leaf = xt.clone().requires_grad_(True)
 
         def call():
             leaf.grad = None
-            h = torch_entropy(leaf, n, d, sigma, gemm)
+            h = entropy(leaf)
             h.backward()
-            return float(h)
+            return done(h)
         return call
     if peer == "sklearn":
         if backward:
@@ -88,7 +117,12 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--budget", type=float, default=5.0)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = p.parse_args()
+    if args.device == "cuda":
+        announce_cuda()
+        serve(args)
+        return
     if torch is not None:
         torch.set_num_threads(os.cpu_count())  # as many threads as bench_kde uses
         print("HAVE torch", flush=True)
@@ -104,6 +138,34 @@ def main():
               % sklearn.__version__, flush=True)
     else:
         print("MISSING sklearn", flush=True)
+    serve(args)
+
+
+def announce_cuda():
+    """HAVE / MISSING lines for the GPU peers, with the reason when one can't run."""
+    global LazyTensor
+    if torch is None:
+        print("MISSING torch-cuda python3 torch is not installed", flush=True)
+        print("MISSING keops needs torch, which is not installed", flush=True)
+        return
+    if not torch.cuda.is_available():
+        print("MISSING torch-cuda torch %s sees no CUDA device (torch.cuda.is_available() is False)"
+              % torch.__version__, flush=True)
+        print("MISSING keops needs torch.cuda, which sees no CUDA device", flush=True)
+        return
+    print("HAVE torch-cuda", flush=True)
+    print("INFO peer torch %s on %s" % (torch.__version__, torch.cuda.get_device_name(0)), flush=True)
+    try:
+        import pykeops
+        from pykeops.torch import LazyTensor as lazy
+        LazyTensor = lazy
+        print("HAVE keops", flush=True)
+        print("INFO peer keops %s" % pykeops.__version__, flush=True)
+    except Exception as e:  # ImportError, or a KeOps build/compiler failure on import
+        print("MISSING keops pykeops can't be imported: %s" % str(e).splitlines()[0][:120], flush=True)
+
+
+def serve(args):
     print("READY", flush=True)
     for line in iter(sys.stdin.readline, ""):
         peer, n, d, pas, sigma, path = line.split()
