@@ -123,6 +123,35 @@ __global__ void __launch_bounds__(kBnCols * kBnRowGroups)
     dx[r * cols + c] = a * dy[r * cols + c] + b * (x[r * cols + c] - mc) + k;
 }
 
+// Eval backward: the statistics are constants, so dx = dy * gamma / sqrt(running_var + eps);
+// dgamma += sum dy * xhat, dbeta += sum dy with xhat from the running statistics.
+template <class T>
+__global__ void __launch_bounds__(kBnCols * kBnRowGroups)
+    batchnorm_backward_eval_kernel(const T* dy, const T* x, const T* gamma, const T* running_mean,
+                                   const T* running_var, T* dx, T* dgamma, T* dbeta, int64_t rows, int64_t cols,
+                                   T eps) {
+  __shared__ T s[kBnRowGroups][kBnCols + 1];
+  const int64_t c = int64_t(blockIdx.x) * kBnCols + threadIdx.x;
+  const bool live = c < cols;
+  const T rs = live ? math::rsqrt(running_var[c] + eps) : T(0), mc = live ? running_mean[c] : T(0);
+  const T a = live && gamma ? gamma[c] * rs : rs;
+  T sdy = 0, sdyc = 0;
+  if (live)
+    for (int64_t r = threadIdx.y; r < rows; r += kBnRowGroups) {
+      const T g = dy[r * cols + c];
+      dx[r * cols + c] = a * g;
+      sdy += g;
+      sdyc += g * (x[r * cols + c] - mc);
+    }
+  if (!dgamma) return;  // uniform over the block: every thread leaves before the barrier
+  sdy = column_total(sdy, s);
+  sdyc = column_total(sdyc, s);
+  if (live && threadIdx.y == 0) {
+    dgamma[c] += sdyc * rs;
+    dbeta[c] += sdy;
+  }
+}
+
 // ---- host launchers --------------------------------------------------------------------------
 
 // Training forward. x (rows, cols), rows >= 2 (the op layer checks); gamma, beta (cols,) or
@@ -153,6 +182,15 @@ void batchnorm_backward_train(const T* dy, const T* x, const T* mean, const T* r
   if (cols == 0) return;
   launch(batchnorm_backward_train_kernel<T>, dim3(unsigned(ceil_div(cols, kBnCols))), dim3(kBnCols, kBnRowGroups), 0,
          stream, dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rows, cols);
+}
+
+// Eval backward: dx OVERWRITTEN; dgamma, dbeta ACCUMULATED (or both null).
+template <class T>
+void batchnorm_backward_eval(const T* dy, const T* x, const T* gamma, const T* running_mean, const T* running_var,
+                             T* dx, T* dgamma, T* dbeta, int64_t rows, int64_t cols, double eps, cudaStream_t stream) {
+  if (cols == 0) return;
+  launch(batchnorm_backward_eval_kernel<T>, dim3(unsigned(ceil_div(cols, kBnCols))), dim3(kBnCols, kBnRowGroups), 0,
+         stream, dy, x, gamma, running_mean, running_var, dx, dgamma, dbeta, rows, cols, T(eps));
 }
 
 }  // namespace entropic::cuda

@@ -26,7 +26,8 @@ void check(Shape s, bool affine, double tol) {
   const std::vector<T> dg0 = random_values<T>(C, 27), db0 = random_values<T>(C, 28);
   DeviceBuffer<T> dx_(x), ddy(dy), dgamma_(gamma), dbeta_(beta), drm(rm0), drv(rv0), ddg(dg0), ddb(db0);
   DeviceBuffer<T> dyo(size_t(R * C), T(NAN)), dmean(static_cast<size_t>(C), T(NAN)), drstd(static_cast<size_t>(C), T(NAN));
-  DeviceBuffer<T> dgrad(size_t(R * C), T(NAN)), deval(size_t(R * C), T(NAN));
+  DeviceBuffer<T> dgrad(size_t(R * C), T(NAN)), deval(size_t(R * C), T(NAN)), devalgrad(size_t(R * C), T(NAN));
+  DeviceBuffer<T> dedg(dg0), dedb(db0);
   const T* g = affine ? dgamma_.get() : nullptr;
   const T* b = affine ? dbeta_.get() : nullptr;
   entropic::cuda::batchnorm_forward_train(dx_.get(), g, b, dyo.get(), dmean.get(), drstd.get(), drm.get(), drv.get(),
@@ -34,10 +35,14 @@ void check(Shape s, bool affine, double tol) {
   entropic::cuda::batchnorm_backward_train(ddy.get(), dx_.get(), dmean.get(), drstd.get(), g, dgrad.get(),
                                            affine ? ddg.get() : nullptr, affine ? ddb.get() : nullptr, R, C, kStream);
   entropic::cuda::batchnorm_forward_eval(dx_.get(), g, b, drm.get(), drv.get(), deval.get(), R, C, eps, kStream);
+  entropic::cuda::batchnorm_backward_eval(ddy.get(), dx_.get(), g, drm.get(), drv.get(), devalgrad.get(),
+                                          affine ? dedg.get() : nullptr, affine ? dedb.get() : nullptr, R, C, eps,
+                                          kStream);
 
   // double reference
   std::vector<double> y(size_t(R * C)), mean(static_cast<size_t>(C)), rstd(static_cast<size_t>(C)), rm(static_cast<size_t>(C)), rv(static_cast<size_t>(C));
   std::vector<double> dx(size_t(R * C)), dg(dg0.begin(), dg0.end()), db(db0.begin(), db0.end()), ye(size_t(R * C));
+  std::vector<double> dxe(size_t(R * C)), dge(dg0.begin(), dg0.end()), dbe(db0.begin(), db0.end());
   for (int64_t c = 0; c < C; ++c) {
     double m = 0, v = 0;
     for (int64_t r = 0; r < R; ++r) m += double(x[size_t(r * C + c)]) / double(R);
@@ -66,6 +71,10 @@ void check(Shape s, bool affine, double tol) {
       const double xh = (double(x[i]) - m) * rs;
       dx[i] = gc * rs / double(R) * (double(R) * double(dy[i]) - sdy - xh * sdyx);
       ye[i] = (double(x[i]) - rm[size_t(c)]) * ers * gc + bc;
+      // eval backward: the running statistics are constants
+      dxe[i] = double(dy[i]) * gc * ers;
+      dge[size_t(c)] += double(dy[i]) * (double(x[i]) - rm[size_t(c)]) * ers;
+      dbe[size_t(c)] += double(dy[i]);
     }
   }
   const std::string name = shape_name("batchnorm", {R, C, affine});
@@ -76,7 +85,10 @@ void check(Shape s, bool affine, double tol) {
   CHECK(all_close(drv.host(), rv, tol, tol, name + " running_var (unbiased)"));
   CHECK(all_close(dgrad.host(), dx, tol, tol, name + " dx"));
   CHECK(all_close(deval.host(), ye, tol, tol, name + " eval y"));
+  CHECK(all_close(devalgrad.host(), dxe, tol, tol, name + " eval dx"));
   if (affine) {
+    CHECK(all_close(dedg.host(), dge, tol, tol, name + " eval dgamma (accumulated)"));
+    CHECK(all_close(dedb.host(), dbe, tol, tol, name + " eval dbeta (accumulated)"));
     CHECK(all_close(ddg.host(), dg, tol, tol, name + " dgamma (accumulated)"));
     CHECK(all_close(ddb.host(), db, tol, tol, name + " dbeta (accumulated)"));
   }
@@ -92,11 +104,17 @@ void check(Shape s, bool affine, double tol) {
   CHECK(all_close(drv.host(), crv, tol, tol, name + " running_var vs cpu"));
   CHECK(all_close(dgrad.host(), cdx, tol, tol, name + " dx vs cpu"));
   if (affine) CHECK(all_close(ddg.host(), cdg, tol, tol, name + " dgamma vs cpu"));
+  std::vector<T> cedx(size_t(R * C)), cedg = dg0, cedb = db0;
+  const std::vector<T> drm_h = drm.host(), drv_h = drv.host();
+  entropic::cpu::batchnorm_backward_eval(dy.data(), x.data(), cg, drm_h.data(), drv_h.data(), cedx.data(),
+                                         affine ? cedg.data() : nullptr, affine ? cedb.data() : nullptr, R, C, eps);
+  CHECK(all_close(devalgrad.host(), cedx, tol, tol, name + " eval dx vs cpu"));
+  if (affine) CHECK(all_close(dedg.host(), cedg, tol, tol, name + " eval dgamma vs cpu"));
 #endif
 }
 }  // namespace
 
-TEST_CASE("batchnorm train forward, eval forward, train backward") {
+TEST_CASE("batchnorm train forward, eval forward, train and eval backward") {
   const std::vector<Shape> shapes = kTsan ? std::vector<Shape>{{2, 1}, {9, 33}}
                                           : std::vector<Shape>{{2, 1}, {7, 33}, {64, 70}, {100, 5}, {3, 257}};
   for (const Shape& s : shapes)

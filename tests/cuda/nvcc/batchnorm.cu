@@ -8,7 +8,9 @@ namespace entropic::cuda {
   template void batchnorm_forward_eval<T>(const T*, const T*, const T*, const T*, const T*, T*, int64_t, int64_t, \
                                           double, cudaStream_t);                                                \
   template void batchnorm_backward_train<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, \
-                                            int64_t, cudaStream_t);
+                                            int64_t, cudaStream_t);                                               \
+  template void batchnorm_backward_eval<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t,  \
+                                           int64_t, double, cudaStream_t);
 ENTROPIC_INSTANTIATE(float)
 ENTROPIC_INSTANTIATE(double)
 }  // namespace entropic::cuda
