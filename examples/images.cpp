@@ -45,11 +45,11 @@ int main(int argc, char** argv) {
     if (!a.parse(argc, argv)) return 0;
 
     const Device device = parse_device(a.str("device"));
-    check(device == Device::cpu, "images: --device cuda is not supported yet (the GAN layers run on the CPU); use "
-                                 "--device cpu");
+    require_device_available(device, "images");
     const data::ImageDataset data =
         a.str("data") == "digits" ? data::load_sklearn_digits() : data::load_mnist_dir(a.str("data"));
     gan::ImageExperiment e;
+    e.device = device;
     e.estimator = a.str("estimator");
     e.entropy_space = a.str("entropy-space");
     e.kde = {.bandwidth = entropy::parse_bandwidth(a.str("bandwidth")), .sigma = a.num("sigma")};

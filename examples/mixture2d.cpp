@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     const Device device = parse_device(a.str("device"));
     require_device_available(device, "mixture2d");
     gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
+    e.device = device;
     e.estimator = a.str("estimator");
     e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
     if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
@@ -74,10 +75,13 @@ int main(int argc, char** argv) {
     cfg.quiet = a.has("quiet");
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
-      std::printf("mixture2d: %s, lambda %g (%s%s), %lld iterations, batch %lld, %d threads, out %s\n",
+      std::printf("mixture2d: %s, lambda %g (%s%s), %lld iterations, batch %lld, %s, out %s\n",
                   mix.name.c_str(), cfg.lambda, e.estimator.c_str(),
                   e.estimator == "kde" ? (std::string(", ") + a.str("bandwidth")).c_str() : "",
-                  (long long)cfg.iters, (long long)cfg.batch, num_threads(), cfg.out_dir.c_str());
+                  (long long)cfg.iters, (long long)cfg.batch,
+                  device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
+                                         : (std::to_string(num_threads()) + " cpu threads").c_str(),
+                  cfg.out_dir.c_str());
     const gan::MixtureOutcome o = gan::run_mixture_experiment(e);
     const Tensor<T>& samples = o.samples;
     const gan::ModeMetrics& m = o.metrics;

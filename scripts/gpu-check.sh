@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One command for a machine with an NVIDIA GPU: build the `cuda` preset (sm_90; override with
-# CUDA_ARCHS=80 for an A100), run the gpu tests (the cuda-emu cases, built by nvcc, on the
-# device, cuBLAS path included), run them again under compute-sanitizer (memcheck, racecheck,
-# synccheck) when it is installed, and print a summary. Exit status 0 only if all passed.
+# CUDA_ARCHS=80 for an A100), run the gpu tests (the cuda-emu cases and the whole-library stack
+# cases, built by nvcc, on the device, cuBLAS path included), run them again under
+# compute-sanitizer (memcheck, racecheck, synccheck) when it is installed, then the benchmarks
+# (KDE versions at n = 16384 against the peers, one training iteration on cuda and on cpu, a
+# short mixture2d --device cuda run), and print a summary. Exit status 0 only if all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=build/cuda
@@ -24,7 +26,7 @@ step() {  # step NAME COMMAND...: runs, logs to $log/NAME.log, records PASS/FAIL
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not found"
 step configure cmake --preset cuda ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS}
-step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check
+step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step mixture2d
 step gpu-tests ctest --preset cuda
 gpu_exe=$build/tests/cuda/test-cuda-gpu
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
@@ -35,6 +37,18 @@ if [[ -n "$sanitizer" && -x "$gpu_exe" ]]; then
 else
   summary+=("SKIP  compute-sanitizer (not found)")
 fi
+
+bench=$build/benchmarks
+step bench-kde "$bench/bench_kde" --device cuda --n 4096,16384 --d 2,64,784 --versions all --csv "$log/bench_kde.csv"
+step bench-step-cuda "$bench/bench_mixture_step" --device cuda --repeats 100
+step bench-step-cpu "$bench/bench_mixture_step" --device cpu --repeats 50
+step mixture2d-cuda "$build/examples/mixture2d" --device cuda --iters 3000 --fresh --quiet --out "$log/mixture2d"
+
+echo
+echo "== gpu-check benchmarks"
+cat "$log/bench-kde.log" 2>/dev/null | tail -40
+grep -h "full iteration\|products alone\|training on" "$log"/bench-step-*.log 2>/dev/null
+tail -1 "$log/mixture2d-cuda.log" 2>/dev/null
 
 echo
 echo "== gpu-check summary ($(date -u +%FT%TZ))"

@@ -28,7 +28,12 @@ TEST_CASE("tensor: bad input names the problem") {
   CHECK_THROWS_WITH_AS(t.slice_rows(1, 4), doctest::Contains("out of range"), Error);
   CHECK_THROWS_WITH_AS(TensorF::from({2, 2}, {1.f, 2.f}), doctest::Contains("2 values given"), Error);
   CHECK_THROWS_WITH_AS(Shape({2, -1}), doctest::Contains("negative extent"), Error);
+  // This program links no CUDA backend: the message says how to get one.
   CHECK_THROWS_WITH_AS(TensorF::zeros({2}, Device::cuda), doctest::Contains("cuda is not available"), Error);
+  CHECK_THROWS_WITH_AS(t.to(Device::cuda), doctest::Contains("includes <entropic/cuda/backend.cuh>"), Error);
+  CHECK_THROWS_WITH_AS(require_device_available(Device::cuda, "mixture2d"),
+                       doctest::Contains("mixture2d: device cuda is not available"), Error);
+  CHECK(t.to(Device::cpu).shares_storage(t));
   CHECK_THROWS_WITH_AS(parse_device("tpu"), doctest::Contains("unknown device 'tpu'"), Error);
 }
 

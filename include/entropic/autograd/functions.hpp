@@ -70,11 +70,10 @@ Var<T> batchnorm1d(const Var<T>& x, const Var<T>& gamma, const Var<T>& beta,
 // Maximum over groups of `pieces` adjacent columns; saves the argmax of each group.
 template <class T>
 Var<T> maxout(const Var<T>& x, int64_t pieces) {
-  ops::MaxoutForward<T> f = ops::maxout(x.value(), pieces);
-  auto idx = std::make_shared<std::vector<int32_t>>(std::move(f.argmax));
-  const int64_t cols = x.value().cols();
-  return make_result<T>(std::move(f.y), "maxout", {x}, [x, idx, pieces, cols](const Tensor<T>& dy) {
-    Var<T>::accumulate_grad(*x.state(), ops::maxout_backward(dy, *idx, pieces, cols));
+  auto f = std::make_shared<ops::MaxoutForward<T>>(ops::maxout(x.value(), pieces));
+  Tensor<T> y = std::move(f->y);
+  return make_result<T>(std::move(y), "maxout", {x}, [x, f, pieces](const Tensor<T>& dy) {
+    Var<T>::accumulate_grad(*x.state(), ops::maxout_backward(dy, x.value(), *f, pieces));
   });
 }
 
@@ -82,7 +81,7 @@ Var<T> maxout(const Var<T>& x, int64_t pieces) {
 template <class T>
 Var<T> bce_with_logits(const Var<T>& z, const Tensor<T>& target) {
   const T loss = T(ops::bce_with_logits(z.value(), target));
-  return make_result<T>(Tensor<T>::full({}, loss), "bce_with_logits", {z},
+  return make_result<T>(Tensor<T>::full({}, loss, z.value().device()), "bce_with_logits", {z},
                         [z, target](const Tensor<T>& dl) {
     Var<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl.item()));
   });
@@ -103,7 +102,7 @@ Var<T> mse(const Var<T>& pred, const Tensor<T>& target) {
   ops::require_same_shape(pred.value(), target, "mse", "pred", "target");
   const Tensor<T> diff = ops::lincomb(T(1), pred.value(), T(-1), target);
   const T loss = T(ops::sum_of_squares(diff) / double(diff.numel()));
-  return make_result<T>(Tensor<T>::full({}, loss), "mse", {pred}, [pred, diff](const Tensor<T>& dl) {
+  return make_result<T>(Tensor<T>::full({}, loss, pred.value().device()), "mse", {pred}, [pred, diff](const Tensor<T>& dl) {
     Var<T>::accumulate_grad(*pred.state(), ops::scaled(diff, T(2 * dl.item() / T(diff.numel()))));
   });
 }
@@ -111,8 +110,8 @@ Var<T> mse(const Var<T>& pred, const Tensor<T>& target) {
 template <class T>
 Var<T> sum(const Var<T>& x) {
   const T s = T(ops::sum(x.value()));
-  return make_result<T>(Tensor<T>::full({}, s), "sum", {x}, [x](const Tensor<T>& dl) {
-    Var<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), dl.item()));
+  return make_result<T>(Tensor<T>::full({}, s, x.value().device()), "sum", {x}, [x](const Tensor<T>& dl) {
+    Var<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), dl.item(), x.value().device()));
   });
 }
 
@@ -120,9 +119,9 @@ template <class T>
 Var<T> mean(const Var<T>& x) {
   check(x.value().numel() > 0, "mean: input is empty");
   const T m = T(ops::mean(x.value()));
-  return make_result<T>(Tensor<T>::full({}, m), "mean", {x}, [x](const Tensor<T>& dl) {
-    Var<T>::accumulate_grad(*x.state(),
-                            Tensor<T>::full(x.shape(), T(dl.item() / T(x.value().numel()))));
+  return make_result<T>(Tensor<T>::full({}, m, x.value().device()), "mean", {x}, [x](const Tensor<T>& dl) {
+    Var<T>::accumulate_grad(*x.state(), Tensor<T>::full(x.shape(), T(dl.item() / T(x.value().numel())),
+                                                        x.value().device()));
   });
 }
 

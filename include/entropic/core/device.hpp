@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "entropic/core/backend.hpp"
 #include "entropic/core/error.hpp"
 
 namespace entropic {
@@ -17,17 +18,11 @@ inline Device parse_device(std::string_view s) {
   fail("device: unknown device '", std::string(s), "'; use cpu or cuda");
 }
 
-// The seam for the CUDA backend: until a translation unit compiled by nvcc registers the
-// backend, asking for Device::cuda is an error that says how to get it.
-inline bool& cuda_backend_registered() {
-  static bool registered = false;
-  return registered;
-}
-
+// For a program's --device: the backend must be compiled in and, for cuda, a GPU visible.
 inline void require_device_available(Device d, const char* op) {
-  if (d == Device::cuda && !cuda_backend_registered())
-    fail(op, ": device cuda is not available in this build; build with CUDA "
-             "(cmake --preset cuda) and run on a machine with an NVIDIA GPU, or use --device cpu");
+  if (d != Device::cuda) return;
+  require_cuda_backend(op);
+  (void)cuda_runtime().device_name();  // starts the backend: no GPU is reported here
 }
 
 }  // namespace entropic

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "entropic/core/backend.hpp"
 #include "entropic/core/device.hpp"
 #include "entropic/core/error.hpp"
 #include "entropic/core/rng.hpp"
@@ -30,18 +31,27 @@ struct dtype_name<double> {
   static constexpr const char* value = "float64";
 };
 
-// 64-byte aligned so vector loads never straddle a cache line at a row start.
+// Host storage is 64-byte aligned so vector loads never straddle a cache line at a row start;
+// device storage comes from the CUDA backend's caching allocator.
 template <class T>
 class Storage {
  public:
-  explicit Storage(int64_t n) : n_(n) {
-    if (n_ > 0) {
-      const size_t bytes = ((size_t(n_) * sizeof(T) + 63) / 64) * 64;
+  Storage(int64_t n, Device device) : n_(n), device_(device) {
+    if (n_ <= 0) return;
+    const size_t bytes = ((size_t(n_) * sizeof(T) + 63) / 64) * 64;
+    if (device_ == Device::cuda) {
+      data_ = static_cast<T*>(cuda_runtime().allocate(bytes));
+    } else {
       data_ = static_cast<T*>(std::aligned_alloc(64, bytes));
       if (!data_) throw std::bad_alloc();
     }
   }
-  ~Storage() { std::free(data_); }
+  ~Storage() {
+    if (device_ == Device::cuda && data_)
+      cuda_runtime_slot()->deallocate(data_);
+    else
+      std::free(data_);
+  }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   T* data() { return data_; }
@@ -50,6 +60,7 @@ class Storage {
  private:
   T* data_ = nullptr;
   int64_t n_;
+  Device device_;
 };
 
 template <class T>
@@ -63,8 +74,8 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(Shape shape, Device device = Device::cpu)
       : shape_(std::move(shape)), device_(device) {
-    require_device_available(device_, "tensor");
-    storage_ = std::make_shared<Storage<T>>(shape_.numel());
+    if (device_ == Device::cuda) require_cuda_backend("tensor");
+    storage_ = std::make_shared<Storage<T>>(shape_.numel(), device_);
   }
 
   static Tensor empty(Shape s, Device d = Device::cpu) { return Tensor(std::move(s), d); }
@@ -72,7 +83,10 @@ class Tensor {
   static Tensor ones(Shape s, Device d = Device::cpu) { return full(std::move(s), T(1), d); }
   static Tensor full(Shape s, T v, Device d = Device::cpu) {
     Tensor t(std::move(s), d);
-    std::fill(t.data(), t.data() + t.numel(), v);
+    if (d == Device::cuda)
+      cuda_runtime().fill(t.data(), t.numel(), double(v), int(sizeof(T)));
+    else
+      std::fill(t.data(), t.data() + t.numel(), v);
     return t;
   }
   static Tensor from(Shape s, const std::vector<T>& values) {
@@ -103,6 +117,8 @@ class Tensor {
   int64_t rows() const { return rank() == 0 ? 1 : numel() / std::max<int64_t>(1, cols()); }
   int64_t cols() const { return rank() == 0 ? 1 : shape_[-1]; }
 
+  // Raw storage: a device pointer for a cuda tensor (read it on the host with vec(), item() or
+  // to(Device::cpu)). operator[] and begin()/end() are for cpu tensors only.
   T* data() { return storage_ ? storage_->data() + offset_ : nullptr; }
   const T* data() const { return storage_ ? storage_->data() + offset_ : nullptr; }
   T* begin() { return data(); }
@@ -114,9 +130,13 @@ class Tensor {
   const T& operator[](int64_t i) const { return data()[i]; }
   T& operator()(int64_t r, int64_t c) { return data()[r * cols() + c]; }
   const T& operator()(int64_t r, int64_t c) const { return data()[r * cols() + c]; }
+  // Copies from the device when the tensor lives there.
   T item() const {
     check(numel() == 1, "tensor: item() needs one element, shape is ", shape_.str());
-    return data()[0];
+    if (device_ == Device::cpu) return data()[0];
+    T v;
+    cuda_runtime().copy(&v, data(), sizeof(T), CopyKind::device_to_host);
+    return v;
   }
 
   Tensor reshape(Shape s) const {
@@ -140,16 +160,49 @@ class Tensor {
   }
   Tensor clone() const {
     Tensor t(shape_, device_);
-    if (numel()) std::memcpy(t.data(), data(), size_t(numel()) * sizeof(T));
+    if (numel() == 0) return t;
+    if (device_ == Device::cuda)
+      cuda_runtime().copy(t.data(), data(), bytes(), CopyKind::device_to_device);
+    else
+      std::memcpy(t.data(), data(), bytes());
     return t;
   }
+  // The same values on `device`: *this when already there (shared storage), else a copy.
+  Tensor to(Device device) const {
+    if (device == device_) return *this;
+    Tensor t(shape_, device);
+    if (numel())
+      cuda_runtime().copy(t.data(), data(), bytes(),
+                          device == Device::cuda ? CopyKind::host_to_device : CopyKind::device_to_host);
+    return t;
+  }
+  // Another dtype on the same device (converted on the host).
   template <class U>
   Tensor<U> to() const {
-    Tensor<U> t(shape_, device_);
-    for (int64_t i = 0; i < numel(); ++i) t[i] = U(data()[i]);
-    return t;
+    const Tensor host = to(Device::cpu);
+    Tensor<U> t(shape_);
+    for (int64_t i = 0; i < numel(); ++i) t[i] = U(host.data()[i]);
+    return t.to(device_);
   }
-  std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
+  std::vector<T> vec() const {
+    const Tensor host = to(Device::cpu);
+    return std::vector<T>(host.begin(), host.end());
+  }
+  // Overwrites this tensor's elements with src's (same number of elements, any devices).
+  void copy_from(const Tensor& src) {
+    check(src.numel() == numel(), "tensor: copy_from needs ", numel(), " elements, got ",
+          src.numel(), " (shape ", src.shape().str(), " into ", shape_.str(), ")");
+    if (numel() == 0) return;
+    if (device_ == Device::cpu && src.device_ == Device::cpu) {
+      std::memcpy(data(), src.data(), bytes());
+      return;
+    }
+    const CopyKind k = device_ == Device::cpu   ? CopyKind::device_to_host
+                       : src.device_ == Device::cpu ? CopyKind::host_to_device
+                                                    : CopyKind::device_to_device;
+    cuda_runtime().copy(data(), src.data(), bytes(), k);
+  }
+  size_t bytes() const { return size_t(numel()) * sizeof(T); }
   bool shares_storage(const Tensor& o) const { return storage_ == o.storage_; }
 
  private:

@@ -26,6 +26,7 @@
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
+#include "entropic/ops/backend.hpp"
 
 namespace entropic::entropy {
 
@@ -58,11 +59,14 @@ template <class T>
 void check_samples(const char* op, const Tensor<T>& x) {
   check(x.defined(), op, ": samples x are undefined");
   check(x.rank() == 2, op, ": samples x must have rank 2 [n, d], got shape ", x.shape().str());
-  check(x.device() == Device::cpu, op, ": samples x are on device ", to_string(x.device()),
-        ", this estimator runs on cpu");
   const int64_t n = x.size(0), d = x.size(1);
   check(n >= 2, op, ": needs at least 2 samples, x has shape ", x.shape().str());
   check(d >= 1, op, ": samples need at least 1 dimension, x has shape ", x.shape().str());
+  if (x.device() == Device::cuda) {  // one reduction: the sum of squares is finite iff every x is
+    check(std::isfinite(ops::cuda_kernels<T>().sum_of_squares(x.data(), x.numel())), op,
+          ": the samples x hold a non-finite value (or values near the float limit)");
+    return;
+  }
   const T* p = x.data();
   for (int64_t i = 0; i < n * d; ++i)
     if (!std::isfinite(p[i]))

@@ -17,7 +17,7 @@ template <class T>
 Var<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}, double* sigma_used = nullptr) {
   auto res = std::make_shared<entropy::KdeResult<T>>(entropy::kde_entropy(x.value(), opt));
   if (sigma_used) *sigma_used = res->sigma;
-  return make_result<T>(Tensor<T>::full({}, res->entropy), "kde_entropy", {x},
+  return make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "kde_entropy", {x},
                         [x, res, opt](const Tensor<T>& dH) {
     // The backward uses res->sigma, this batch's bandwidth, as a constant.
     Var<T>::accumulate_grad(*x.state(), entropy::kde_entropy_backward(x.value(), *res, opt, dH.item()));
@@ -28,7 +28,7 @@ Var<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}, double*
 template <class T>
 Var<T> knn_entropy(const Var<T>& x, const entropy::KnnOptions& opt = {}) {
   auto res = std::make_shared<entropy::KnnResult<T>>(entropy::knn_entropy(x.value(), opt));
-  return make_result<T>(Tensor<T>::full({}, res->entropy), "knn_entropy", {x},
+  return make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "knn_entropy", {x},
                         [x, res, opt](const Tensor<T>& dH) {
     Var<T>::accumulate_grad(*x.state(), entropy::knn_entropy_backward(x.value(), *res, opt, dH.item()));
   });

@@ -13,6 +13,7 @@
 #include "entropic/core/tensor.hpp"
 #include "entropic/cpu/kde.hpp"
 #include "entropic/entropy/bandwidth.hpp"
+#include "entropic/ops/backend.hpp"
 
 namespace entropic::entropy {
 
@@ -35,14 +36,24 @@ struct KdeResult {
   Tensor<T> row_lse;  // [n] log sum_{j in S_i} exp(-|x_i - x_j|^2 / (2 sigma^2))
 };
 
-// H of the samples x [n, d] (n >= 2, finite, on the cpu) with every log p(x_i).
+// H of the samples x [n, d] (n >= 2, finite) with every log p(x_i), on x's device. On cuda the
+// streaming kernels of cuda/kde.cuh run for either algorithm.
 template <class T>
 KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
   detail::check_samples("kde_entropy", x);
   const int64_t n = x.size(0), d = x.size(1);
+  const Device dev = x.device();
+  // A bandwidth rule reads the samples on the host (n x d values, small beside the n^2 work).
   const double sigma =
-      select_bandwidth("kde_entropy", x.data(), n, d, opt.bandwidth, opt.sigma);
-  KdeResult<T> res{T(0), sigma, Tensor<T>({n}), Tensor<T>({n})};
+      dev == Device::cuda && opt.bandwidth != Bandwidth::fixed
+          ? select_bandwidth("kde_entropy", x.to(Device::cpu).data(), n, d, opt.bandwidth, opt.sigma)
+          : select_bandwidth("kde_entropy", x.data(), n, d, opt.bandwidth, opt.sigma);
+  KdeResult<T> res{T(0), sigma, Tensor<T>({n}, dev), Tensor<T>({n}, dev)};
+  if (dev == Device::cuda) {  // the streaming kernels, whichever algorithm is asked for
+    res.entropy = T(ops::cuda_kernels<T>().kde_forward(x.data(), n, d, sigma, opt.leave_one_out,
+                                                       res.log_p.data(), res.row_lse.data()));
+    return res;
+  }
   const double h =
       opt.algorithm == KdeAlgorithm::gemm
           ? cpu::kde_forward_gemm(x.data(), n, d, sigma, opt.leave_one_out, res.log_p.data(),
@@ -66,8 +77,11 @@ Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,
   check(std::isfinite(res.sigma) && res.sigma > 0, "kde_entropy_backward: result.sigma must be ",
         "positive and finite, got ", res.sigma);
   check(std::isfinite(double(dH)), "kde_entropy_backward: dH must be finite, got ", dH);
-  Tensor<T> dx({n, d});
-  if (opt.algorithm == KdeAlgorithm::gemm)
+  Tensor<T> dx({n, d}, x.device());
+  if (x.device() == Device::cuda)
+    ops::cuda_kernels<T>().kde_backward(x.data(), n, d, res.sigma, opt.leave_one_out,
+                                        res.row_lse.data(), double(dH), dx.data());
+  else if (opt.algorithm == KdeAlgorithm::gemm)
     cpu::kde_backward_gemm(x.data(), n, d, res.sigma, opt.leave_one_out, res.row_lse.data(), dH,
                            dx.data());
   else

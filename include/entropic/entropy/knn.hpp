@@ -39,10 +39,12 @@ inline void check_knn_options(const char* op, const KnnOptions& opt, int64_t n) 
 }
 }  // namespace detail
 
-// H of the samples x [n, d] (n >= 2, finite, on the cpu) with the neighbours it used.
+// H of the samples x [n, d] (n >= 2, finite) with the neighbours it used. Samples on cuda are
+// copied to the host for this estimator (n x d values; the search runs on the CPU cores).
 template <class T>
-KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
-  detail::check_samples("knn_entropy", x);
+KnnResult<T> knn_entropy(const Tensor<T>& x_in, const KnnOptions& opt = {}) {
+  detail::check_samples("knn_entropy", x_in);
+  const Tensor<T> x = x_in.to(Device::cpu);
   const int64_t n = x.size(0), d = x.size(1);
   detail::check_knn_options("knn_entropy", opt, n);
   KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n})};
@@ -54,9 +56,10 @@ KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
 
 // dx = dH * dH/dx [n, d] (a new tensor), for the x and result of knn_entropy(x, opt).
 template <class T>
-Tensor<T> knn_entropy_backward(const Tensor<T>& x, const KnnResult<T>& res,
+Tensor<T> knn_entropy_backward(const Tensor<T>& x_in, const KnnResult<T>& res,
                                const KnnOptions& opt, T dH) {
-  detail::check_samples("knn_entropy_backward", x);
+  detail::check_samples("knn_entropy_backward", x_in);
+  const Tensor<T> x = x_in.to(Device::cpu);
   const int64_t n = x.size(0), d = x.size(1);
   detail::check_knn_options("knn_entropy_backward", opt, n);
   check(int64_t(res.nn_index.size()) == n && res.rho.defined() && res.rho.numel() == n,
@@ -70,7 +73,7 @@ Tensor<T> knn_entropy_backward(const Tensor<T>& x, const KnnResult<T>& res,
   Tensor<T> dx({n, d});
   cpu::kl_entropy_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(), dH,
                            dx.data());
-  return dx;
+  return dx.to(x_in.device());
 }
 
 }  // namespace entropic::entropy

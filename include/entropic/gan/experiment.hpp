@@ -17,6 +17,7 @@ struct MixtureExperiment {
   entropy::KdeOptions kde{.bandwidth = entropy::Bandwidth::median};
   entropy::KnnOptions knn{.k = 5};
   TrainConfig train;  // lambda, iterations, seed, optimiser, out_dir ...
+  Device device = Device::cpu;  // where the networks train; data and latents are drawn on the host
 };
 
 struct MixtureOutcome {
@@ -71,6 +72,8 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   Rng init(cfg.seed);
   nn::Sequential<T> G = mixture_generator<T>(init);
   nn::Sequential<T> D = mixture_discriminator<T>(init);
+  G.to(e.device);  // initialised on the host from the seed: the same start on every device
+  D.to(e.device);
   GanTrainer<T> trainer(G, D, cfg, real, entropy_fn);
   MixtureOutcome out;
   out.stats = trainer.run();
@@ -79,7 +82,7 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
   NoGrad ng;
   trainer.swap_ema();
-  out.samples = G(Var<T>(z)).value();
+  out.samples = G(Var<T>(z.to(e.device))).value().to(Device::cpu);
   trainer.swap_ema();
   out.metrics = evaluate_modes(out.samples, mix);
   return out;

@@ -54,6 +54,7 @@ struct ImageExperiment {
   int grid = 10;                   // the grids show grid x grid samples
   int64_t eval_samples = 2000;     // samples the metrics are computed on
   int ndb_k = 20;                  // NDB bins
+  Device device = Device::cpu;     // where the networks train; batches are drawn on the host
 };
 
 struct ImageOutcome {
@@ -65,10 +66,12 @@ struct ImageOutcome {
 // The seed's networks for this data set, initialised from `seed`.
 struct ImageNetworks {
   nn::Sequential<float> G, D;
-  ImageNetworks(int64_t pixels, uint64_t seed) {
+  ImageNetworks(int64_t pixels, uint64_t seed, Device device = Device::cpu) {
     Rng init(seed);
     G = image_generator<float>(init, pixels);
     D = image_discriminator<float>(init, pixels);
+    G.to(device);
+    D.to(device);
   }
 };
 
@@ -80,7 +83,7 @@ inline Tensor<float> generate_fixed(nn::Sequential<float>& G, int64_t n, uint64_
   std::vector<Tensor<float>> keep;
   for (auto& [name, t] : G.named_buffers()) keep.push_back(t->clone());
   NoGrad ng;
-  Tensor<float> out = G(Var<float>(z)).value();
+  Tensor<float> out = G(Var<float>(z.to(G.device()))).value().to(Device::cpu);
   size_t k = 0;
   for (auto& [name, t] : G.named_buffers()) *t = keep[k++];
   return out;
@@ -110,7 +113,7 @@ inline ImageOutcome run_image_experiment(const ImageExperiment& e, const data::I
   const int64_t pixels = data.images.cols();
   TrainConfig cfg = e.train;
   cfg.latent = kImageLatent;
-  ImageNetworks nets(pixels, cfg.seed);
+  ImageNetworks nets(pixels, cfg.seed, e.device);
   auto real = [&data, pixels](int64_t batch, Rng& rng) {
     Tensor<T> x({batch, pixels});
     for (int64_t i = 0; i < batch; ++i)

@@ -21,16 +21,16 @@ inline GenLoss parse_gen_loss(const std::string& s) {
 
 template <class T>
 Var<T> discriminator_loss(const Var<T>& real_logits, const Var<T>& fake_logits) {
-  const Var<T> real = fn::bce_with_logits(real_logits, Tensor<T>::ones(real_logits.shape()));
-  const Var<T> fake = fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape()));
+  const Var<T> real = fn::bce_with_logits(real_logits, Tensor<T>::ones(real_logits.shape(), real_logits.value().device()));
+  const Var<T> fake = fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape(), fake_logits.value().device()));
   return fn::lincomb(T(0.5), real, T(0.5), fake);
 }
 
 template <class T>
 Var<T> generator_adversarial_loss(const Var<T>& fake_logits, GenLoss kind) {
   if (kind == GenLoss::non_saturating)
-    return fn::bce_with_logits(fake_logits, Tensor<T>::ones(fake_logits.shape()));
-  return fn::scale(fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape())), T(-1));
+    return fn::bce_with_logits(fake_logits, Tensor<T>::ones(fake_logits.shape(), fake_logits.value().device()));
+  return fn::scale(fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape(), fake_logits.value().device())), T(-1));
 }
 
 // lambda with an optional linear warm-up from 0 over the first `warmup` iterations.

@@ -145,7 +145,7 @@ class GanTrainer {
   TrainStats<T> step() {
     TrainStats<T> s;
     for (int k = 0; k < cfg_.d_steps; ++k) {
-      const Tensor<T> real = real_(cfg_.batch, rng_);
+      const Tensor<T> real = real_(cfg_.batch, rng_).to(G_.device());
       Var<T> fake;
       {
         NoGrad ng;  // the discriminator's step must not build the generator's graph
@@ -187,6 +187,11 @@ class GanTrainer {
       for (auto& p : params) ema_.push_back(p.value().clone());
     const T a = T(cfg_.ema);
     for (size_t k = 0; k < params.size(); ++k) {
+      if (ema_[k].device() == Device::cuda) {
+        ops::cuda_kernels<T>().axpby(a, ema_[k].data(), T(1) - a, params[k].value().data(), ema_[k].data(),
+                                     ema_[k].numel());
+        continue;
+      }
       T* e = ema_[k].data();
       const T* w = params[k].value().data();
       for (int64_t i = 0; i < ema_[k].numel(); ++i) e[i] = a * e[i] + (1 - a) * w[i];
@@ -195,7 +200,7 @@ class GanTrainer {
   // Swaps the averaged weights into G (and back on a second call); a no-op without EMA.
   void swap_ema() {
     auto params = G_.parameters();
-    for (size_t k = 0; k < ema_.size(); ++k) std::swap_ranges(ema_[k].begin(), ema_[k].end(), params[k].value().begin());
+    for (size_t k = 0; k < ema_.size(); ++k) std::swap(ema_[k], params[k].value());
   }
 
   // The learning rates of iteration it_ under lr_decay, set before its G step; the D steps of the
@@ -210,7 +215,8 @@ class GanTrainer {
   // Whether lambda is positive anywhere in the schedule.
   bool uses_entropy() const { return cfg_.lambda > 0 || (cfg_.lambda_decay > 0 && cfg_.lambda_end > 0); }
 
-  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_); }
+  // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
+  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_).to(G_.device()); }
 
   void save_checkpoint(const std::string& path) {
     io::SafeTensorsFile f;

@@ -30,7 +30,8 @@ struct SafeTensorsFile {
   void put(const std::string& name, const Tensor<T>& t) {
     SafeTensor s{std::is_same_v<T, float> ? "F32" : "F64", t.shape().dims(), {}};
     s.bytes.resize(size_t(t.numel()) * sizeof(T));
-    if (t.numel()) std::memcpy(s.bytes.data(), t.data(), s.bytes.size());
+    const Tensor<T> host = t.to(Device::cpu);
+    if (t.numel()) std::memcpy(s.bytes.data(), host.data(), s.bytes.size());
     tensors[name] = std::move(s);
   }
   // Copies the stored tensor into `out`, which must have the stored shape and dtype.
@@ -43,7 +44,10 @@ struct SafeTensorsFile {
     check(s.dtype == want, "safetensors: tensor '", name, "' is ", s.dtype, ", expected ", want);
     check(Shape(s.shape) == out.shape(), "safetensors: tensor '", name, "' has shape ",
           Shape(s.shape).str(), " but the model expects ", out.shape().str());
-    if (out.numel()) std::memcpy(out.data(), s.bytes.data(), s.bytes.size());
+    if (out.numel() == 0) return;
+    Tensor<T> host(out.shape());
+    std::memcpy(host.data(), s.bytes.data(), s.bytes.size());
+    out.copy_from(host);
   }
   bool has(const std::string& name) const { return tensors.count(name) != 0; }
 };

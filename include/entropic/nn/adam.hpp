@@ -31,8 +31,8 @@ class Adam {
     for (auto& p : params_) {
       check(p.requires_grad(), "adam: a parameter of shape ", p.shape().str(),
             " does not require grad");
-      m_.push_back(Tensor<T>::zeros(p.shape()));
-      v_.push_back(Tensor<T>::zeros(p.shape()));
+      m_.push_back(Tensor<T>::zeros(p.shape(), p.value().device()));
+      v_.push_back(Tensor<T>::zeros(p.shape(), p.value().device()));
     }
   }
 
@@ -46,10 +46,16 @@ class Adam {
     for (size_t k = 0; k < params_.size(); ++k) {
       Var<T>& p = params_[k];
       if (!p.grad().defined()) continue;
+      check(p.value().device() == m_[k].device() && p.grad().device() == m_[k].device(), "adam: parameter ", k,
+            " or its gradient moved to another device after the optimizer was made; move the model first");
       T* w = p.value().data();
       const T* g = p.grad().data();
       T* m = m_[k].data();
       T* v = v_[k].data();
+      if (m_[k].device() == Device::cuda) {
+        ops::cuda_kernels<T>().adam_update(w, g, m, v, p.value().numel(), step_size, rbc2, b1, b2, eps, wd);
+        continue;
+      }
       parallel_for(p.value().numel(), 1 << 15, [&](int64_t b, int64_t e) {
         update(w + b, g + b, m + b, v + b, e - b, step_size, rbc2, b1, b2, eps, wd);
       });

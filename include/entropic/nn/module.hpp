@@ -46,6 +46,19 @@ class Module {
   void zero_grad() {
     for (auto& p : parameters()) p.zero_grad();
   }
+  // Moves every parameter and buffer to `device` in place (Vars keep their identity, so make
+  // the optimizer after this call). Gradients are dropped.
+  void to(Device device) {
+    for (auto& [name, p] : named_parameters()) {
+      p.value() = p.value().to(device);
+      p.zero_grad();
+    }
+    for (auto& [name, b] : named_buffers()) *b = b->to(device);
+  }
+  Device device() {
+    auto ps = named_parameters();
+    return ps.empty() ? Device::cpu : ps.front().second.value().device();
+  }
   int64_t num_parameters() {
     int64_t n = 0;
     for (auto& p : parameters()) n += p.value().numel();

@@ -5,24 +5,16 @@
 
 namespace entropic::ops {
 
-enum class Act { relu, leaky_relu, tanh, sigmoid };
-
-inline const char* act_name(Act a) {
-  switch (a) {
-    case Act::relu: return "relu";
-    case Act::leaky_relu: return "leaky_relu";
-    case Act::tanh: return "tanh";
-    case Act::sigmoid: return "sigmoid";
-  }
-  return "?";
-}
-
 template <class T>
 Tensor<T> activation(const Tensor<T>& x, Act act, double slope = 0.0) {
-  require_cpu(x, act_name(act), "input");
+  require_defined(x, act_name(act), "input");
   check(std::isfinite(slope), act_name(act), ": slope must be finite, got ", slope);
-  Tensor<T> y(x.shape());
+  Tensor<T> y(x.shape(), x.device());
   const int64_t n = x.numel();
+  if (x.device() == Device::cuda) {
+    cuda_kernels<T>().activation_forward(act, x.data(), y.data(), n, T(slope));
+    return y;
+  }
   switch (act) {
     case Act::relu: cpu::relu_forward(x.data(), y.data(), n); break;
     case Act::leaky_relu: cpu::leaky_relu_forward(x.data(), y.data(), n, T(slope)); break;
@@ -36,10 +28,16 @@ Tensor<T> activation(const Tensor<T>& x, Act act, double slope = 0.0) {
 template <class T>
 Tensor<T> activation_backward(const Tensor<T>& dy, const Tensor<T>& x, const Tensor<T>& y, Act act,
                               double slope = 0.0) {
-  require_cpu(dy, act_name(act), "dy");
+  require_defined(dy, act_name(act), "dy");
+  require_device(x, dy.device(), act_name(act), "input");
   require_same_shape(dy, x, act_name(act), "dy", "input");
-  Tensor<T> dx(x.shape());
+  Tensor<T> dx(x.shape(), x.device());
   const int64_t n = x.numel();
+  if (x.device() == Device::cuda) {
+    const Tensor<T>& s = act == Act::leaky_relu ? x : y;
+    cuda_kernels<T>().activation_backward(act, dy.data(), s.data(), dx.data(), n, T(slope));
+    return dx;
+  }
   switch (act) {
     case Act::relu: cpu::relu_backward(dy.data(), y.data(), dx.data(), n); break;
     case Act::leaky_relu: cpu::leaky_relu_backward(dy.data(), x.data(), dx.data(), n, T(slope)); break;

@@ -13,13 +13,20 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
   require_matrix(w, "linear", "weight");
   check(x.cols() == w.cols(), "linear: input has ", x.cols(), " features, weight expects ",
         w.cols(), " (weight shape ", w.shape().str(), ")");
+  require_device(w, x.device(), "linear", "weight");
   const int64_t B = x.rows(), out = w.rows();
-  Tensor<T> y({B, out});
+  Tensor<T> y({B, out}, x.device());
   T beta = T(0);
   if (b) {
-    require_cpu(*b, "linear", "bias");
+    require_device(*b, x.device(), "linear", "bias");
     check(b->rank() == 1 && b->numel() == out, "linear: bias has shape ", b->shape().str(),
           ", expected [", out, "]");
+  }
+  if (x.device() == Device::cuda) {
+    cuda_kernels<T>().linear_forward(x.data(), w.data(), b ? b->data() : nullptr, y.data(), B, out, x.cols());
+    return y;
+  }
+  if (b) {
     // The bias is written first and GEMM adds onto it (beta = 1): one pass over y, not two.
     for (int64_t r = 0; r < B; ++r) std::copy(b->begin(), b->end(), y.data() + r * out);
     beta = T(1);
@@ -40,18 +47,29 @@ LinearGrads<T> linear_backward(const Tensor<T>& dy, const Tensor<T>& x, const Te
   require_matrix(dy, "linear_backward", "dy");
   check(dy.rows() == x.rows() && dy.cols() == w.rows(), "linear_backward: dy has shape ",
         dy.shape().str(), ", expected [", x.rows(), ", ", w.rows(), "]");
+  require_device(x, dy.device(), "linear_backward", "input");
+  require_device(w, dy.device(), "linear_backward", "weight");
   const int64_t B = x.rows(), in = x.cols(), out = w.rows();
+  const Device dev = dy.device();
   LinearGrads<T> g;
+  if (want_dx) g.dx = Tensor<T>({B, in}, dev);
+  if (want_dw) g.dw = Tensor<T>({out, in}, dev);
+  if (want_db) g.db = Tensor<T>({out}, dev);
+  if (dev == Device::cuda) {
+    auto& k = cuda_kernels<T>();
+    if (want_dx) k.linear_backward_input(dy.data(), w.data(), g.dx.data(), B, out, in);
+    if (want_dw || want_db)
+      k.linear_backward_weight(dy.data(), x.data(), want_dw ? g.dw.data() : nullptr,
+                               want_db ? g.db.data() : nullptr, B, out, in);
+    return g;
+  }
   if (want_dx) {  // dx[B,in] = dy[B,out] W[out,in]
-    g.dx = Tensor<T>({B, in});
     cpu::gemm<T>(false, false, B, in, out, T(1), dy.data(), out, w.data(), in, T(0), g.dx.data(), in);
   }
   if (want_dw) {  // dW[out,in] = dy^T[out,B] x[B,in]
-    g.dw = Tensor<T>({out, in});
     cpu::gemm<T>(true, false, out, in, B, T(1), dy.data(), out, x.data(), in, T(0), g.dw.data(), in);
   }
   if (want_db) {
-    g.db = Tensor<T>({out});
     cpu::column_sums(dy.data(), g.db.data(), B, out);
   }
   return g;

@@ -10,7 +10,9 @@ namespace entropic::ops {
 template <class T>
 struct MaxoutForward {
   Tensor<T> y;
-  std::vector<int32_t> argmax;  // [rows, units]: the winning piece of each unit
+  // [rows, units]: the winning piece of each unit, on cpu. The cuda kernels recompute the
+  // winner from x in the backward instead, and leave this empty.
+  std::vector<int32_t> argmax;
 };
 
 template <class T>
@@ -20,19 +22,33 @@ MaxoutForward<T> maxout(const Tensor<T>& x, int64_t pieces) {
   check(x.cols() % pieces == 0, "maxout: input has ", x.cols(), " columns, not a multiple of ",
         pieces, " pieces");
   const int64_t units = x.cols() / pieces;
+  if (x.device() == Device::cuda) {
+    MaxoutForward<T> f{Tensor<T>({x.rows(), units}, x.device()), {}};
+    cuda_kernels<T>().maxout_forward(x.data(), f.y.data(), x.rows(), units, pieces);
+    return f;
+  }
   MaxoutForward<T> f{Tensor<T>({x.rows(), units}), std::vector<int32_t>(size_t(x.rows() * units))};
   cpu::maxout_forward(x.data(), f.y.data(), f.argmax.data(), x.rows(), units, pieces);
   return f;
 }
 
+// dx [rows, units * pieces] for dy [rows, units], given the forward's input x and result f.
 template <class T>
-Tensor<T> maxout_backward(const Tensor<T>& dy, const std::vector<int32_t>& argmax, int64_t pieces,
-                          int64_t cols) {
+Tensor<T> maxout_backward(const Tensor<T>& dy, const Tensor<T>& x, const MaxoutForward<T>& f,
+                          int64_t pieces) {
   require_matrix(dy, "maxout_backward", "dy");
-  check(int64_t(argmax.size()) == dy.numel() && dy.cols() * pieces == cols,
-        "maxout_backward: dy has shape ", dy.shape().str(), ", which does not match the forward");
-  Tensor<T> dx({dy.rows(), cols});
-  cpu::maxout_backward(dy.data(), argmax.data(), dx.data(), dy.rows(), dy.cols(), pieces);
+  require_device(x, dy.device(), "maxout_backward", "input");
+  check(x.rows() == dy.rows() && dy.cols() * pieces == x.cols(), "maxout_backward: dy has shape ",
+        dy.shape().str(), ", which does not match the forward's input ", x.shape().str(), " with ",
+        pieces, " pieces");
+  Tensor<T> dx(x.shape(), x.device());
+  if (x.device() == Device::cuda) {
+    cuda_kernels<T>().maxout_backward(dy.data(), x.data(), dx.data(), dy.rows(), dy.cols(), pieces);
+    return dx;
+  }
+  check(int64_t(f.argmax.size()) == dy.numel(), "maxout_backward: the forward result holds ",
+        f.argmax.size(), " winners, dy has ", dy.numel(), " elements");
+  cpu::maxout_backward(dy.data(), f.argmax.data(), dx.data(), dy.rows(), dy.cols(), pieces);
   return dx;
 }
 

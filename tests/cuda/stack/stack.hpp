@@ -1,0 +1,238 @@
+// Device::cuda through the whole library: tensors, every autograd op, Adam, module moves, the
+// GAN trainer with its checkpoints, and the caching allocator. Each case runs the same program
+// on cpu and on cuda and compares. Built twice, as the kernel cases are: against the CPU shim
+// (label cuda-emu, in CI: the backend of entropic/cuda/backend.cuh with every kernel executed
+// on CPU threads) and with nvcc on a real GPU (label gpu).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "entropic/autograd/functions.hpp"
+#include "entropic/entropy/functions.hpp"
+#include "entropic/gan/mixture.hpp"
+#include "entropic/gan/networks.hpp"
+#include "entropic/gan/trainer.hpp"
+#include "entropic/nn/adam.hpp"
+#include "support.hpp"
+
+namespace {
+using namespace entropic;
+using entropic::test::all_close;
+
+template <class T>
+Tensor<T> random_tensor(Shape s, uint64_t seed, double lo = -1, double hi = 1) {
+  Rng r(seed);
+  return Tensor<T>::rand(std::move(s), r, lo, hi);
+}
+
+template <class T>
+std::vector<double> host_values(const Tensor<T>& t) {
+  const std::vector<T> v = t.vec();
+  return std::vector<double>(v.begin(), v.end());
+}
+
+TEST_CASE("stack: tensors move between cpu and cuda and keep their values") {
+  const TensorF h = random_tensor<float>({5, 3}, 1);
+  const TensorF d = h.to(Device::cuda);
+  CHECK(d.device() == Device::cuda);
+  CHECK(d.shape() == h.shape());
+  CHECK(d.vec() == h.vec());
+  CHECK(d.to(Device::cuda).shares_storage(d));  // no copy when already there
+  const TensorF c = d.clone();
+  CHECK_FALSE(c.shares_storage(d));
+  CHECK(c.to(Device::cpu).vec() == h.vec());
+  CHECK(TensorF::full({4}, 2.5f, Device::cuda).vec() == std::vector<float>(4, 2.5f));
+  CHECK(TensorF::zeros({3}, Device::cuda).vec() == std::vector<float>(3, 0.f));
+  CHECK(TensorF::full({}, -7.f, Device::cuda).item() == -7.f);
+  TensorF back = TensorF::zeros({15});
+  back.copy_from(d);
+  CHECK(back.vec() == h.vec());
+  const TensorF rows = d.slice_rows(1, 3);  // a view keeps its offset on the device too
+  const std::vector<float> hv = h.vec();
+  CHECK(rows.vec() == std::vector<float>(hv.begin() + 3, hv.begin() + 9));
+  const TensorD asd = d.to<double>();
+  CHECK(asd.device() == Device::cuda);
+  CHECK(asd.vec()[4] == double(h[4]));
+}
+
+TEST_CASE("stack: an op given tensors on two devices says which and how to fix it") {
+  const TensorD x = random_tensor<double>({4, 3}, 2), w = random_tensor<double>({2, 3}, 3);
+  CHECK_THROWS_WITH_AS(ops::linear(x.to(Device::cuda), w, static_cast<const TensorD*>(nullptr)),
+                       doctest::Contains("linear: weight is on device cpu but the input is on cuda; move it with "
+                                         ".to(Device::cuda)"),
+                       Error);
+  CHECK_THROWS_WITH_AS(ops::lincomb(1.0, x, 1.0, x.to(Device::cuda)), doctest::Contains("b is on device cuda"), Error);
+}
+
+// A graph that uses every differentiable op, on `dev`; returns the loss and the gradients of
+// every leaf, on the host.
+template <class T>
+std::vector<std::vector<double>> every_op(Device dev, bool training, double* loss_out) {
+  auto leaf = [&](Shape s, uint64_t seed, double lo = -1, double hi = 1) {
+    return Var<T>(random_tensor<T>(std::move(s), seed, lo, hi).to(dev), true);
+  };
+  Var<T> x = leaf({9, 5}, 10), w1 = leaf({12, 5}, 11), b1 = leaf({12}, 12), g = leaf({12}, 13, 0.5, 1.5),
+         be = leaf({12}, 14), w2 = leaf({6, 6}, 15), b2 = leaf({6}, 16);
+  Tensor<T> rm = random_tensor<T>({12}, 17).to(dev), rv = random_tensor<T>({12}, 18, 0.5, 2).to(dev);
+  Var<T> h = fn::linear(x, w1, b1);
+  h = fn::batchnorm1d(h, g, be, rm, rv, training, 1e-5, 0.1);
+  h = fn::leaky_relu(h, 0.2);
+  h = fn::maxout(h, 2);                  // [9, 6]
+  h = fn::linear(h, w2, b2);             // [9, 6]
+  const Var<T> a = fn::tanh(h), s = fn::sigmoid(h), r = fn::relu(h);
+  const Var<T> t = fn::add(fn::scale(a, T(0.7)), fn::sub(s, r));
+  const Tensor<T> target = random_tensor<T>({9, 6}, 19, 0, 1).to(dev);
+  const Var<T> losses = fn::add(fn::bce_with_logits(t, target), fn::mse(t, target));
+  Var<T> loss = fn::lincomb(T(1), losses, T(0.5), fn::mean(fn::scale(t, T(0.3))));
+  loss = fn::add(loss, fn::scale(fn::sum(r), T(0.01)));
+  const Var<T> emb = fn::linear(t, leaf({3, 6}, 20));  // [9, 3] samples for the entropies
+  loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}));
+  loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}),
+                                 T(0.5)));
+  loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}), T(0.25)));
+  *loss_out = double(loss.item());
+  loss.backward();
+  std::vector<std::vector<double>> grads;
+  for (const Var<T>* v : {&x, &w1, &b1, &g, &be, &w2, &b2}) grads.push_back(host_values(v->grad()));
+  grads.push_back(host_values(rm));  // training mode updates the running statistics in place
+  grads.push_back(host_values(rv));
+  return grads;
+}
+
+TEST_CASE("stack: every autograd op on cuda gives the cpu's value and gradients (double)") {
+  for (bool training : {true, false}) {
+    CAPTURE(training);
+    double lc = 0, ld = 0;
+    const auto gc = every_op<double>(Device::cpu, training, &lc);
+    const auto gd = every_op<double>(Device::cuda, training, &ld);
+    CHECK(std::isfinite(lc));
+    CHECK(ld == doctest::Approx(lc).epsilon(1e-11));
+    REQUIRE(gc.size() == gd.size());
+    for (size_t i = 0; i < gc.size(); ++i) {
+      CAPTURE(i);
+      CHECK(all_close(gd[i], gc[i], 1e-11, 1e-10, "gradient"));
+    }
+  }
+}
+
+TEST_CASE("stack: a module moved to cuda trains with Adam as it does on the cpu") {
+  auto build = [] {
+    Rng r(7);
+    nn::Sequential<double> m;
+    m.emplace<nn::Linear<double>>(4, 10, r).emplace<nn::BatchNorm1d<double>>(10).emplace<nn::ReLU<double>>()
+        .emplace<nn::Maxout<double>>(10, 3, 2, r).emplace<nn::Linear<double>>(3, 1, r);
+    return m;
+  };
+  nn::Sequential<double> mc = build(), md = build();
+  md.to(Device::cuda);
+  CHECK(md.device() == Device::cuda);
+  nn::Adam<double> oc(mc.parameters(), {.lr = 1e-2, .weight_decay = 1e-3}), od(md.parameters(), {.lr = 1e-2, .weight_decay = 1e-3});
+  const TensorD x = random_tensor<double>({8, 4}, 30), y = random_tensor<double>({8, 1}, 31);
+  for (int step = 0; step < 5; ++step) {
+    for (auto* p : {&oc, &od}) p->zero_grad();
+    fn::mse(mc(Var<double>(x)), y).backward();
+    fn::mse(md(Var<double>(x.to(Device::cuda))), y.to(Device::cuda)).backward();
+    oc.step();
+    od.step();
+  }
+  auto pc = mc.named_parameters(), pd = md.named_parameters();
+  for (size_t i = 0; i < pc.size(); ++i) {
+    CAPTURE(pc[i].first);
+    CHECK(pd[i].second.value().device() == Device::cuda);
+    CHECK(all_close(host_values(pd[i].second.value()), host_values(pc[i].second.value()), 1e-12, 1e-10, pc[i].first));
+  }
+  auto bc = mc.named_buffers(), bd = md.named_buffers();
+  for (size_t i = 0; i < bc.size(); ++i) CHECK(all_close(host_values(*bd[i].second), host_values(*bc[i].second), 1e-12, 1e-10, bc[i].first));
+}
+
+// The 2D GAN with small networks, in double so that the two devices' different summation
+// orders stay at rounding level (in float, Adam turns rounding noise in near-zero gradients into
+// steps of lr, and the runs drift apart at 1e-3 after a few steps).
+struct SmallGan {
+  gan::Mixture mix = gan::mixture_by_name("ring");
+  nn::Sequential<double> G, D;
+  SmallGan(Device dev) {
+    Rng r(5);
+    G = gan::mixture_generator<double>(r, 2, 16, 2);
+    D = gan::mixture_discriminator<double>(r, 8, 3);
+    G.to(dev);
+    D.to(dev);
+  }
+  gan::GanTrainer<double> trainer(int64_t iters, const std::string& out) {
+    gan::TrainConfig c;
+    c.iters = iters;
+    c.batch = 24;
+    c.lambda = 0.5;
+    c.ema = 0.9;
+    c.seed = 11;
+    c.adam_g = c.adam_d = {.lr = 1e-3, .beta1 = 0.5};
+    c.out_dir = out;
+    c.checkpoint_every = 2;
+    c.quiet = true;
+    auto real = [m = mix](int64_t n, Rng& rng) { return m.sample<double>(n, rng); };
+    auto H = [](const Var<double>& x) {
+      gan::EntropyTerm<double> t;
+      t.H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.25}, &t.sigma);
+      return t;
+    };
+    return gan::GanTrainer<double>(G, D, c, real, H);
+  }
+};
+
+std::vector<double> flat_parameters(nn::Module<double>& m) {
+  std::vector<double> out;
+  for (auto& p : m.parameters())
+    for (double v : host_values(p.value())) out.push_back(v);
+  return out;
+}
+
+TEST_CASE("stack: the GAN trainer on cuda follows the cpu, resumes from its checkpoints, and stops allocating") {
+  const int64_t iters = 4;
+  const std::string dir = (std::filesystem::temp_directory_path() / "entropic-stack-gan").string();
+  std::filesystem::remove_all(dir);
+  SmallGan cpu(Device::cpu), gpu(Device::cuda);
+  auto tc = cpu.trainer(iters, "");
+  auto tg = gpu.trainer(iters, "");
+  AllocatorStats warm;
+  for (int64_t i = 0; i < iters; ++i) {
+    const gan::TrainStats<double> sc = tc.step(), sg = tg.step();
+    CAPTURE(i);
+    CHECK(sg.d_loss == doctest::Approx(sc.d_loss).epsilon(1e-10));
+    CHECK(sg.g_adv == doctest::Approx(sc.g_adv).epsilon(1e-10));
+    CHECK(sg.entropy == doctest::Approx(sc.entropy).epsilon(1e-10));
+    if (i == 1) warm = cuda_runtime().allocator_stats();
+  }
+  // Every tensor of a step has a shape the first steps already used: the cache serves them all.
+  const AllocatorStats st = cuda_runtime().allocator_stats();
+  CHECK(st.requests > warm.requests);
+  CHECK(st.device_mallocs == warm.device_mallocs);
+  // atol: the biases feeding BatchNorm have a zero gradient, so Adam moves them by rounding noise
+  // (~lr * 1e-17 / eps a step), differently on each device.
+  CHECK(all_close(flat_parameters(gpu.G), flat_parameters(cpu.G), 1e-9, 1e-8, "G"));
+  CHECK(all_close(flat_parameters(gpu.D), flat_parameters(cpu.D), 1e-9, 1e-8, "D"));
+
+  // Interrupted after 2 iterations and resumed from the checkpoint: the same parameters as an
+  // uninterrupted run, both on cuda (bit for bit: the same kernels in the same order).
+  SmallGan whole(Device::cuda), first(Device::cuda), second(Device::cuda);
+  whole.trainer(3, dir + "/whole").run();
+  first.trainer(2, dir + "/split").run();
+  auto resumed = second.trainer(3, dir + "/split");
+  resumed.run();
+  CHECK(resumed.iteration() == 3);
+  CHECK(flat_parameters(second.G) == flat_parameters(whole.G));
+  CHECK(flat_parameters(second.D) == flat_parameters(whole.D));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("stack: kde entropy of samples on cuda that hold a NaN is refused with the reason") {
+  std::vector<float> v(20, 0.5f);
+  v[7] = NAN;
+  const TensorF x = TensorF::from({10, 2}, v).to(Device::cuda);
+  CHECK_THROWS_WITH_AS(entropy::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 1.0}),
+                       doctest::Contains("non-finite"), Error);
+}
+
+}  // namespace
