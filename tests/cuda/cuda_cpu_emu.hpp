@@ -3,9 +3,10 @@
 // ThreadSanitizer). Include it before any entropic/cuda/*.cuh; never mix it with
 // cuda_runtime.h in one translation unit (the keyword macros clash).
 //
-// Model: one OS thread per CUDA thread of a block; the blocks of a grid run one after
-// another on the same threads. Because blocks never overlap, `__shared__` can be a function
-// `static` (one copy per kernel instantiation): keep launches serial (launch_mutex).
+// Model: one OS thread per CUDA thread of a block (a pool kept across launches); the blocks
+// of a grid run one after another on the same threads. Because blocks never overlap,
+// `__shared__` can be a function `static` (one copy per kernel instantiation): keep launches
+// serial (launch_mutex).
 // __syncthreads, __syncwarp and the warp shuffles are barriers on a mutex + condition variable,
 // which ThreadSanitizer understands, so a missing __syncthreads shows up as a data race.
 // Each barrier times out (60 s) and aborts, so a divergent barrier fails instead of hanging.
@@ -29,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -216,6 +218,68 @@ inline cudaError_t check_config(dim3 grid, dim3 block, std::size_t smem) {
 
 inline void poison(std::vector<std::byte>& smem) { std::memset(smem.data(), 0xff, smem.size()); }
 
+// The CPU threads that play the CUDA threads, kept across launches: creating 256 OS threads
+// per launch cost more than most kernels here (a training step makes ~150 launches). A launch
+// hands worker t < n the job and waits until all n have finished it; the hand-over and the
+// completion go through a mutex, so ThreadSanitizer sees them as synchronisation.
+class Workers {
+ public:
+  static Workers& instance() {
+    static Workers w;
+    return w;
+  }
+  template <class F>
+  void run(unsigned n, F& body) {
+    std::unique_lock l(m_);
+    while (threads_.size() < n) {
+      const unsigned t = unsigned(threads_.size());
+      threads_.emplace_back([this, t] { loop(t); });
+    }
+    job_ = [&body](unsigned t) { body(t); };
+    active_ = n;
+    remaining_ = n;
+    ++generation_;
+    cv_.notify_all();
+    done_.wait(l, [&] { return remaining_ == 0; });
+    job_ = nullptr;
+  }
+  ~Workers() {
+    {
+      std::lock_guard l(m_);
+      stop_ = true;
+      ++generation_;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void loop(unsigned t) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      std::function<void(unsigned)> job;
+      {
+        std::unique_lock l(m_);
+        cv_.wait(l, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (stop_) return;
+        if (t >= active_) continue;
+        job = job_;
+      }
+      job(t);
+      std::lock_guard l(m_);
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_, done_;
+  std::vector<std::thread> threads_;
+  std::function<void(unsigned)> job_;
+  unsigned active_ = 0, remaining_ = 0;
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
 // kernel<<<grid, block, smem>>>(args...), executed now; returns what the launch would report.
 template <class... P, class... A>
 cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, A&&... args) {
@@ -255,10 +319,7 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
           between_blocks.arrive_and_wait("block end");
         }
   };
-  std::vector<std::thread> pool;
-  pool.reserve(n);
-  for (unsigned t = 0; t < n; ++t) pool.emplace_back(body, t);
-  for (auto& th : pool) th.join();
+  Workers::instance().run(n, body);
   return cudaSuccess;
 }
 
