@@ -17,8 +17,9 @@
 //                would take more than a few seconds.
 //   v2 streaming cpu::kde_forward / kde_backward: online log-sum-exp over cache tiles, never
 //                the n x n matrix; difference form for d <= 8 (exp bound), fused dot-form
-//                register tiles for d > 8 (FMA bound); the fast vectorised exp. Backward for
-//                d > 8: 64 x 64 blocks J >= I only (a_kj = a_jk), each added to both sides.
+//                register tiles for d > 8 (FMA bound); the fast vectorised exp. Forward (with
+//                the self term) and backward for d > 8: 64 x 64 blocks J >= I only
+//                (e_kj = e_jk, a_kj = a_jk), each added to both sides.
 //   v3 GEMM      cpu::kde_forward_gemm / kde_backward_gemm: Gram blocks through cpu::gemm,
 //                materialised. Loses: the n x n blocks' memory round trip, and the backward
 //                needs a second GEMM; never wins at small d.
@@ -188,6 +189,7 @@ Work pair_work(int version, int64_t d, Pass pass) {
   }
   const double dist = diff ? 3 * dd : 2 * dd + 3;
   Work w{dist + 2, 1};  // forward: distance, scale, sum; one exp
+  if (version == 2 && !diff) w = {(dist + 3) / 2, 0.5};  // e_kj = e_jk: half, summed on both sides
   if (pass == Pass::Fwd) return w;
   if (version == 1) {
     w.flops += dist + 2 * dd + 3;  // distance again, 2 shifts + sum, a (x_k - x_j) accumulate

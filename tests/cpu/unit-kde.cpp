@@ -126,7 +126,7 @@ TEST_CASE("cpu kde: streaming forward and backward match a float64 reference") {
     }
 }
 
-TEST_CASE("cpu kde: symmetric-block backward (d > 8) over several row blocks, the last one partial") {
+TEST_CASE("cpu kde: symmetric-block forward and backward (d > 8) over several row blocks, the last one partial") {
   for (int64_t d : {9, 40})
     for (bool loo : {false, true}) {
       const double sigma = 0.6 * std::sqrt(double(d));
