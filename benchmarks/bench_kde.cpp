@@ -543,6 +543,29 @@ struct Row {
   double gflops = -1, pct = -1;  // < 0: not applicable (peers)
 };
 
+// Times every peer on x for both passes and prints each beside our best version of the case.
+void run_peers(Peers& peers, const std::string& device, const std::vector<float>& x, int64_t n, int64_t d,
+               double sigma, const Reference& R, std::map<Pass, double>& best_ms, std::vector<Row>& rows) {
+  peers.set_input(x);
+  for (const std::string& p : peers.names())
+    for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
+      Stats t;
+      double H = 0;
+      std::string why;
+      if (!peers.time(p, n, d, sigma, pass, t, H, why)) {
+        std::printf("  peer %-16s %-8s %s\n", p.c_str(), pass_name(pass), why.c_str());
+        continue;
+      }
+      char hcheck[64] = "";
+      if (R.full) std::snprintf(hcheck, sizeof hcheck, ", H err %.1e", std::fabs(H - R.H));
+      std::printf("  peer %-16s %-8s %9.3f ms (%.3f-%.3f)%s", p.c_str(), pass_name(pass), t.median, t.min, t.max,
+                  hcheck);
+      if (best_ms.count(pass)) std::printf("  -> our best is %.1fx faster", t.median / best_ms[pass]);
+      std::printf("\n");
+      rows.push_back({device, "peer-" + p, n, d, pass, t, -1, -1});
+    }
+}
+
 void write_csv(const std::string& path, const std::vector<Row>& rows) {
   io::write_atomically(path, [&](std::ostream& out) {
     out << "device,version,n,d,pass,median_ms,min_ms,max_ms,gflops,pct_of_ceiling\n";
@@ -723,25 +746,7 @@ int run_cpu(const Options& o, std::vector<Row>& rows) {
           if (!best_ms.count(pass) || t.median < best_ms[pass]) best_ms[pass] = t.median;
         }
       }
-      if (!peers) continue;
-      peers->set_input(x);
-      for (const std::string& p : peers->names())
-        for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
-          Stats t;
-          double H = 0;
-          std::string why;
-          if (!peers->time(p, n, d, sigma, pass, t, H, why)) {
-            std::printf("  peer %-11s %-8s %s\n", p.c_str(), pass_name(pass), why.c_str());
-            continue;
-          }
-          char hcheck[64] = "";
-          if (R.full) std::snprintf(hcheck, sizeof hcheck, ", H err %.1e", std::fabs(H - R.H));
-          std::printf("  peer %-11s %-8s %9.2f ms (%.2f-%.2f)%s", p.c_str(), pass_name(pass), t.median, t.min, t.max,
-                      hcheck);
-          if (best_ms.count(pass)) std::printf("  -> our best is %.1fx faster", t.median / best_ms[pass]);
-          std::printf("\n");
-          rows.push_back({"cpu", "peer-" + p, n, d, pass, t, -1, -1});
-        }
+      if (peers) run_peers(*peers, "cpu", x, n, d, sigma, R, best_ms, rows);
     }
   std::printf("\nload average after: %s\n", load_average().c_str());
   std::printf("flops counted per pair for the formulation each version runs; exps counted apart; ceiling time = "
@@ -835,25 +840,7 @@ int run_cuda(const Options& o, std::vector<Row>& rows) {
           if (!best_ms.count(pass) || t.median < best_ms[pass]) best_ms[pass] = t.median;
         }
       }
-      if (!peers) continue;
-      peers->set_input(x);
-      for (const std::string& p : peers->names())
-        for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
-          Stats t;
-          double H = 0;
-          std::string why;
-          if (!peers->time(p, n, d, sigma, pass, t, H, why)) {
-            std::printf("  peer %-16s %-8s %s\n", p.c_str(), pass_name(pass), why.c_str());
-            continue;
-          }
-          char hcheck[64] = "";
-          if (R.full) std::snprintf(hcheck, sizeof hcheck, ", H err %.1e", std::fabs(H - R.H));
-          std::printf("  peer %-16s %-8s %9.3f ms (%.3f-%.3f)%s", p.c_str(), pass_name(pass), t.median, t.min, t.max,
-                      hcheck);
-          if (best_ms.count(pass)) std::printf("  -> our best is %.1fx faster", t.median / best_ms[pass]);
-          std::printf("\n");
-          rows.push_back({"cuda", "peer-" + p, n, d, pass, t, -1, -1});
-        }
+      if (peers) run_peers(*peers, "cuda", x, n, d, sigma, R, best_ms, rows);
     }
   std::printf("\nwork counted per pair and per unit (FP32 flops, tensor flops, SFU exps, DRAM bytes of n x n buffers); "
               "ceiling time = the slowest unit's work / its measured rate (see the header of benchmarks/bench_kde.cpp).\n");
