@@ -38,6 +38,7 @@ gan::TrainConfig small_config(const std::string& out, int64_t iters) {
   c.seed = 3;
   c.out_dir = out;
   c.checkpoint_every = 5;
+  c.ema = 0.9;
   c.quiet = true;
   c.adam_g = c.adam_d = {.lr = 1e-3, .beta1 = 0.5};
   return c;
@@ -180,6 +181,13 @@ TEST_CASE("trainer: resuming from a checkpoint gives exactly the weights of an u
   auto p1 = n1.G.parameters(), p3 = n3.G.parameters();
   for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p3[k].value().vec());
   CHECK(n1.D.parameters()[0].value().vec() == n3.D.parameters()[0].value().vec());
+  // The generator's weight average resumes too: swapped in, both runs hold the same weights
+  // (and they are not the raw weights, so the comparison says something).
+  const std::vector<double> raw = p1[0].value().vec();
+  t1.swap_ema();
+  t3.swap_ema();
+  CHECK(p1[0].value().vec() != raw);
+  for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p3[k].value().vec());
   CHECK(fs::exists(a + "/log.csv"));
   CHECK_FALSE(fs::exists(a + "/checkpoint.safetensors.tmp"));
   // A checkpoint from another seed is refused rather than silently mixed in.

@@ -235,6 +235,10 @@ class GanTrainer {
     };
     put_adam("adam_g.", opt_g_);
     put_adam("adam_d.", opt_d_);
+    if (!ema_.empty()) {  // the averaged generator, so a resumed run draws the same samples
+      auto params = G_.named_parameters();
+      for (size_t k = 0; k < ema_.size(); ++k) f.put("G_ema." + params[k].first, ema_[k]);
+    }
     f.metadata["iteration"] = std::to_string(it_);
     f.metadata["rng_seed"] = std::to_string(rng_.seed());
     f.metadata["rng_offset"] = std::to_string(rng_.offset());
@@ -265,6 +269,13 @@ class GanTrainer {
     };
     get_adam("adam_g.", opt_g_);
     get_adam("adam_d.", opt_d_);
+    ema_.clear();  // restarted from the loaded weights unless the checkpoint holds the average
+    auto params = G_.named_parameters();
+    if (cfg_.ema > 0 && !params.empty() && f.tensors.count("G_ema." + params[0].first))
+      for (auto& [name, v] : params) {
+        ema_.push_back(v.value().clone());
+        f.get("G_ema." + name, ema_.back());
+      }
     it_ = int64_t(meta("iteration"));
     check(meta("rng_seed") == rng_.seed(), "trainer: checkpoint ", path, " was made with seed ",
           meta("rng_seed"), " but this run uses seed ", rng_.seed(),
