@@ -26,13 +26,14 @@ int main(int argc, char** argv) {
         .option("seeds", "10", "number of seeds")
         .option("first-seed", "1", "seeds run from this one up")
         .option("iters", "25000", "generator updates per run")
-        .option("lambda", "1", "entropy weight of the regularised runs")
+        .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S");
     if (!a.parse(argc, argv)) return 0;
     const int seeds = int(a.integer("seeds"));
     check(seeds >= 1, "mode_collapse: --seeds must be >= 1");
-    const double lam = a.num("lambda");
+    const double lam = a.str("lambda") == "auto" ? gan::recommended_mixture_experiment(a.str("dataset")).train.lambda
+                                                 : a.num("lambda");
     struct Row {
       double lambda;
       std::vector<double> modes, hq, kl;

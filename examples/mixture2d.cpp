@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
   return cli::main_guard("mixture2d", [&] {
     cli::Args a("mixture2d", "train a GAN on a 2D Gaussian mixture (PacGAN protocol) with an entropy term");
     a.option("dataset", "ring", "ring (8 modes) or grid (25 modes)")
-        .option("lambda", "1", "weight of the entropy term (0 = plain GAN)")
+        .option("lambda", "auto", "weight of the entropy term (0 = plain GAN); auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("estimator", "kde", "kde or knn")
         .option("bandwidth", "fixed", "KDE bandwidth rule: fixed, scott, silverman or median")
-        .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = 5 x the mixture's mode std")
+        .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = the recommended setting (0.05 on the ring, 1 on the grid)")
         .option("k", "5", "neighbour for --estimator knn")
         .option("warmup", "0", "iterations over which lambda ramps up from 0")
         .option("lambda-decay", "auto", "fraction of the run at its end over which lambda goes linearly to --lambda-end (0 = off); auto = the recommended setting")
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     cfg.iters = a.integer("iters");
     cfg.batch = a.integer("batch");
     cfg.d_steps = int(a.integer("d-steps"));
-    cfg.lambda = a.num("lambda");
+    if (a.str("lambda") != "auto") cfg.lambda = a.num("lambda");
     cfg.lambda_warmup = a.integer("warmup");
     if (a.str("lambda-decay") != "auto") cfg.lambda_decay = a.num("lambda-decay");
     if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");

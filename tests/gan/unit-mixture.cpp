@@ -2,10 +2,31 @@
 
 #include <cmath>
 
+#include "entropic/gan/experiment.hpp"
 #include "entropic/gan/mixture.hpp"
 
 using namespace entropic;
 using namespace entropic::gan;
+
+TEST_CASE("recommended settings: the ring's as published in the README, the grid's with lambda annealed") {
+  const MixtureExperiment r = recommended_mixture_experiment("ring");
+  CHECK(r.kde.bandwidth == entropy::Bandwidth::fixed);
+  CHECK(r.kde.sigma == doctest::Approx(0.05));
+  CHECK(r.train.lambda == 1.0);
+  CHECK(r.train.lambda_decay == 0.0);  // constant lambda: the ring's 3-seed table was made so
+  CHECK(r.train.iters == 25000);
+  CHECK(r.train.lr_decay);
+  const MixtureExperiment g = recommended_mixture_experiment("grid");
+  CHECK(g.kde.bandwidth == entropy::Bandwidth::fixed);
+  CHECK(g.kde.sigma == doctest::Approx(1.0));  // half the mode spacing
+  CHECK(g.train.lambda == 3.0);
+  CHECK(g.train.lambda_decay == 0.5);
+  CHECK(g.train.lambda_end == 0.0);
+  CHECK(g.train.iters == 25000);
+  CHECK(lambda_schedule(g.train, 12500) == 3.0);
+  CHECK(lambda_schedule(g.train, 18750) == doctest::Approx(1.5));
+  CHECK(lambda_schedule(g.train, 25000) == 0.0);
+}
 
 TEST_CASE("ring and grid: the protocol's means, all distinct") {
   const Mixture r = ring(), g = grid();

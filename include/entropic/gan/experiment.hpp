@@ -26,12 +26,17 @@ struct MixtureOutcome {
   TrainStats<float> stats;
 };
 
-// The recommended setting, mixture2d's defaults: lambda 1 with a fixed KDE bandwidth of five
-// mode widths (0.05 on the ring, 0.25 on the grid). At that scale the entropy term spreads
-// samples inside a mode and evens the mass between modes without pulling samples off them, as
-// a wide bandwidth (the median rule gives ~0.4 on the ring) does. Adam 2e-4 with beta1 0.5 and a
-// linear decay to 0 over 25,000 iterations (the protocol's 1e-4, beta1 0.8, 400k iterations take
-// hours on a CPU).
+// The recommended setting, mixture2d's and mode_collapse's defaults. Adam 2e-4 with beta1 0.5 and
+// a linear decay to 0 over 25,000 iterations (the protocol's 1e-4, beta1 0.8, 400k iterations
+// take hours on a CPU), batch 100, and per dataset (benchmarks/RESULTS.md has the searches):
+// - ring: lambda 1 with a fixed KDE bandwidth of five mode widths (0.05). At that scale the
+//   entropy term spreads samples inside a mode and evens the mass between the 8 modes without
+//   pulling samples off them, as a wide bandwidth (the median rule gives ~0.4) does.
+// - grid: lambda 3 with a bandwidth of half the mode spacing (sigma 1), decayed linearly
+//   to 0 over the second half of the run. With 25 modes and ~4 samples of a batch per mode, a
+//   bandwidth of mode widths sees each sample alone and moves no mass between modes; at half the
+//   spacing the samples between modes are pushed towards the emptier neighbours, which evens the
+//   modes, and the decay then lets the discriminator pull the bridges back onto the modes.
 inline MixtureExperiment recommended_mixture_experiment(const std::string& dataset) {
   MixtureExperiment e;
   e.dataset = dataset;
@@ -41,6 +46,12 @@ inline MixtureExperiment recommended_mixture_experiment(const std::string& datas
   e.train.batch = 100;
   e.train.adam_g = e.train.adam_d = {.lr = 2e-4, .beta1 = 0.5};
   e.train.lr_decay = true;
+  if (dataset == "grid") {
+    e.kde.sigma = 1.0;
+    e.train.lambda = 3;
+    e.train.lambda_decay = 0.5;
+    e.train.lambda_end = 0;
+  }
   return e;
 }
 
