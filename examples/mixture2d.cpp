@@ -91,7 +91,11 @@ int main(int argc, char** argv) {
     csv << "x,y\n";
     for (int64_t i = 0; i < samples.rows(); ++i) csv << samples(i, 0) << ',' << samples(i, 1) << '\n';
     io::write_text_atomically(cfg.out_dir + "/samples.csv", csv.str());
-    gan::plot_samples(cfg.out_dir + "/samples.png", samples, mix);
+    char title[160];
+    std::snprintf(title, sizeof title, "%s, lambda = %g, %lld iterations\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
+                  mix.name.c_str(), cfg.lambda, (long long)cfg.iters, m.modes_captured, m.modes_total,
+                  100 * m.high_quality, m.reverse_kl);
+    gan::plot_samples(cfg.out_dir + "/samples.png", samples, mix, title);
     std::ostringstream js;
     js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << cfg.lambda << ",\n  \"estimator\": \""
        << e.estimator << "\",\n  \"bandwidth\": \"" << a.str("bandwidth") << "\",\n  \"iterations\": " << cfg.iters

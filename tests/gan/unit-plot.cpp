@@ -2,6 +2,8 @@
 #include <stb/stb_image.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -79,5 +81,18 @@ TEST_CASE("plot_samples: a title above the data square and labelled ticks; the o
     prev = any;
   }
   CHECK(runs == 7);  // -1.5, -1, ..., 1.5
+  // A title wider than the plot widens the picture and stays whole: its first and last columns
+  // of ink lie inside the picture, with the same margin on both sides.
+  const std::string wide = (dir / "wide.png").string();
+  gan::plot_samples(wide, x, mix, std::string(90, 'W'));
+  const Image w = load(wide);
+  CHECK(w.w > p.w);
+  int first = w.w, last = -1;
+  for (int y = 0; y < 30; ++y)
+    for (int xx = 0; xx < w.w; ++xx)
+      if (w.dark(xx, y)) first = std::min(first, xx), last = std::max(last, xx);
+  CHECK(first > 0);
+  CHECK(last < w.w - 1);
+  CHECK(std::abs(first - (w.w - 1 - last)) <= 2);
   fs::remove_all(dir);
 }

@@ -89,7 +89,8 @@ void plot_samples(const std::string& path, const Tensor<T>& samples, const Mixtu
     io::draw_text(c, x, top + size + 1 + tick + gap, s, ink, ts, io::Align::centre);
   }
   if (!title.empty()) {  // centred over the data square, or over the picture when wider
-    const int cx = std::min(left + size / 2, W - pad - io::text_width(title, ts) / 2);
+    const int half = io::text_width(title, ts) / 2;
+    const int cx = std::max(pad + half, std::min(left + size / 2, W - pad - half));
     io::draw_text(c, cx, pad, title, {0, 0, 0}, ts, io::Align::centre);
   }
   io::write_png(path, c);
