@@ -24,6 +24,11 @@ step() {  # step NAME COMMAND...: runs, logs to $log/NAME.log, records PASS/FAIL
   fi
 }
 
+# A machine without the Debian build dependencies: use the ones carried in .gpu-deps/.
+if [[ -d .gpu-deps ]] && ! pkg-config --exists stb 2>/dev/null; then
+  # shellcheck source=scripts/gpu-deps.sh
+  source scripts/gpu-deps.sh env
+fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not found"
 step configure cmake --preset cuda ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS}
 step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step mixture2d
