@@ -3,7 +3,10 @@
 // without and with the entropy term (KDE on the pixels, KDE on D's features), next to PyTorch
 // eager running the same network and loss in the same run (best of 1 and 2 torch threads).
 //
-//   bench_train_step [--repeats R] [--quick] [--no-peer]
+// With --device cuda the networks train on the GPU (CUDA backend linked in when CMake finds
+// nvcc); the PyTorch peer then runs on the CPU only, so it is skipped.
+//
+//   bench_train_step [--device cpu|cuda] [--repeats R] [--quick] [--no-peer]
 #include <entropic/cpu/gemm.hpp>
 #include <entropic/gan/image_experiment.hpp>
 #include <entropic/util/cli.hpp>
@@ -86,14 +89,19 @@ int main(int argc, char** argv) {
     cli::Args a("bench_train_step", "time one iteration of the seed's image GAN (batch 64, 28x28) against PyTorch");
     a.option("repeats", "50", "timed iterations")
         .option("lambda", "0.05", "entropy weight of the runs with the entropy term")
+        .option("device", "cpu", "cpu or cuda: where the networks train")
         .flag("quick", "a short run (smoke test)")
         .flag("no-peer", "skip PyTorch");
     if (!a.parse(argc, argv)) return 0;
+    const Device device = parse_device(a.str("device"));
+    require_device_available(device, "bench_train_step");
     const int reps = a.has("quick") ? 5 : int(a.integer("repeats"));
     const int64_t B = 64, P = 784;
     const double flops = step_flops(B);
-    std::printf("bench_train_step: batch %lld, 28x28, %.3f GFLOP of matrix products per iteration, %d threads\n\n",
-                (long long)B, flops / 1e9, num_threads());
+    std::printf("bench_train_step: batch %lld, 28x28, %.3f GFLOP of matrix products per iteration, %s\n\n",
+                (long long)B, flops / 1e9,
+                device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
+                                       : (std::to_string(num_threads()) + " cpu threads").c_str());
     std::printf("%-40s %10s %10s %10s %8s\n", "", "median ms", "min ms", "GFLOP/s", "vs H=0");
 
     Rng data_rng(7);
@@ -113,7 +121,7 @@ int main(int argc, char** argv) {
     std::vector<Timing> ours;
     for (const Case& c : {Case{"entropic, no entropy term", 0.0, "pixels"}, Case{"entropic, KDE on pixels", lam, "pixels"},
                           Case{"entropic, KDE on D features", lam, "features"}}) {
-      gan::ImageNetworks nets(P, 1);
+      gan::ImageNetworks nets(P, 1, device);
       gan::ImageExperiment e;
       e.entropy_space = c.space;
       gan::TrainConfig cfg;
@@ -127,6 +135,7 @@ int main(int argc, char** argv) {
       for (int r = 0; r < reps + 5; ++r) {
         const auto t0 = Clock::now();
         tr.step();
+        if (device == Device::cuda) cuda_runtime().synchronize();
         if (r >= 5) ts.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
       const Timing t = summarise(ts);
@@ -137,6 +146,10 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
     if (a.has("no-peer")) return 0;
+    if (device == Device::cuda) {
+      std::printf("peer: skipped on cuda (the PyTorch peer of this benchmark runs on the CPU)\n");
+      return 0;
+    }
     const Peer peer = find_peer();
     if (!peer.available) {
       std::printf("peer: torch not installed (apt-get install python3-torch libopenblas0-pthread)\n");

@@ -31,7 +31,7 @@ if [[ -d .gpu-deps ]] && ! pkg-config --exists stb 2>/dev/null; then
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not found"
 step configure cmake --preset cuda ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS}
-step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step mixture2d
+step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step bench_train_step mixture2d
 step gpu-tests ctest --preset cuda
 gpu_exe=$build/tests/cuda/test-cuda-gpu
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
@@ -47,12 +47,14 @@ bench=$build/benchmarks
 step bench-kde "$bench/bench_kde" --device cuda --n 4096,16384 --d 2,64,784 --versions all --csv "$log/bench_kde.csv"
 step bench-step-cuda "$bench/bench_mixture_step" --device cuda --repeats 100
 step bench-step-cpu "$bench/bench_mixture_step" --device cpu --repeats 50
+step bench-image-step-cuda "$bench/bench_train_step" --device cuda --repeats 50
 step mixture2d-cuda "$build/examples/mixture2d" --device cuda --iters 3000 --fresh --quiet --out "$log/mixture2d"
 
 echo
 echo "== gpu-check benchmarks"
 cat "$log/bench-kde.log" 2>/dev/null | tail -40
 grep -h "full iteration\|products alone\|training on" "$log"/bench-step-*.log 2>/dev/null
+grep -h "entropic\|cuda:" "$log/bench-image-step-cuda.log" 2>/dev/null
 tail -1 "$log/mixture2d-cuda.log" 2>/dev/null
 
 echo
