@@ -31,7 +31,7 @@ if [[ -d .gpu-deps ]] && ! pkg-config --exists stb 2>/dev/null; then
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not found"
 step configure cmake --preset cuda ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS}
-step build cmake --build --preset cuda --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step bench_train_step mixture2d
+step build cmake --build --preset cuda -j "$(nproc)" --target test-cuda-gpu entropic_nvcc_check bench_kde bench_mixture_step bench_train_step mixture2d
 step gpu-tests ctest --preset cuda
 gpu_exe=$build/tests/cuda/test-cuda-gpu
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
