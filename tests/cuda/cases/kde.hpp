@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "cuda_test.hpp"
+#include "kde_reference.hpp"
 #include "entropic/cuda/kde.cuh"
 #if defined(ENTROPIC_CUDA_EMU)
 #include "entropic/cpu/kde.hpp"
@@ -13,43 +14,6 @@
 namespace {
 using namespace entropic::test;
 
-struct Ref {
-  std::vector<double> lse, log_p, dx;
-  double H = 0;
-};
-
-// O(n^2 d) in double, straight from the definition.
-Ref reference(const std::vector<double>& x, int64_t n, int64_t d, double sigma, bool loo) {
-  Ref r;
-  r.lse.resize(static_cast<size_t>(n));
-  r.log_p.resize(static_cast<size_t>(n));
-  r.dx.assign(size_t(n * d), 0.0);
-  auto e = [&](int64_t i, int64_t j) {
-    double s = 0;
-    for (int64_t c = 0; c < d; ++c) s += std::pow(x[size_t(i * d + c)] - x[size_t(j * d + c)], 2);
-    return -s / (2 * sigma * sigma);
-  };
-  const double norm = std::log(double(loo ? n - 1 : n)) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
-  for (int64_t i = 0; i < n; ++i) {
-    double m = -INFINITY, s = 0;
-    for (int64_t j = 0; j < n; ++j)
-      if (!(loo && i == j)) m = std::max(m, e(i, j));
-    for (int64_t j = 0; j < n; ++j)
-      if (!(loo && i == j)) s += std::exp(e(i, j) - m);
-    r.lse[size_t(i)] = m + std::log(s);
-    r.log_p[size_t(i)] = r.lse[size_t(i)] - norm;
-    r.H -= r.log_p[size_t(i)] / double(n);
-  }
-  for (int64_t k = 0; k < n; ++k)
-    for (int64_t j = 0; j < n; ++j) {
-      if (j == k) continue;
-      const double a = std::exp(e(k, j) - r.lse[size_t(k)]) + std::exp(e(k, j) - r.lse[size_t(j)]);
-      for (int64_t c = 0; c < d; ++c)
-        r.dx[size_t(k * d + c)] += a * (x[size_t(k * d + c)] - x[size_t(j * d + c)]) / (double(n) * sigma * sigma);
-    }
-  return r;
-}
-
 template <class T>
 void check(int64_t n, int64_t d, double sigma, bool loo, double tol) {
   std::vector<double> xd = random_vector(n * d, 71, -1, 1);
@@ -57,7 +21,7 @@ void check(int64_t n, int64_t d, double sigma, bool loo, double tol) {
     for (int64_t c = 0; c < d; ++c) xd[size_t(d + c)] = xd[size_t(c)];  // a duplicated point
   const std::vector<T> x(xd.begin(), xd.end());
   const std::vector<double> xr(x.begin(), x.end());  // the reference sees the rounded input
-  const Ref r = reference(xr, n, d, sigma, loo);
+  const KdeRef r = kde_reference(xr, n, d, sigma, loo);
   const double dH = 1.5;
   DeviceBuffer<T> dx_(x), dlogp(static_cast<size_t>(n), T(NAN)), dlse(static_cast<size_t>(n), T(NAN)), dgrad(size_t(n * d), T(NAN));
   DeviceBuffer<double> H(1, NAN), work(entropic::cuda::kSumBlocks, NAN);
@@ -91,8 +55,8 @@ TEST_CASE("kde reference gradient agrees with central differences of the referen
   const int64_t n = 5, d = 3;
   std::vector<double> x = random_vector(n * d, 72);
   for (bool loo : {false, true}) {
-    const Ref r = reference(x, n, d, 0.4, loo);
-    const std::vector<double> g = numeric_grad([&] { return reference(x, n, d, 0.4, loo).H; }, x.data(), n * d);
+    const KdeRef r = kde_reference(x, n, d, 0.4, loo);
+    const std::vector<double> g = numeric_grad([&] { return kde_reference(x, n, d, 0.4, loo).H; }, x.data(), n * d);
     CHECK(all_close(r.dx, g, 1e-7, 1e-6, "kde reference dH/dx"));
   }
 }

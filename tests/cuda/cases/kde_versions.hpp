@@ -10,6 +10,7 @@
 #include <numbers>
 
 #include "cuda_test.hpp"
+#include "kde_reference.hpp"
 #include "entropic/cuda/kde_versions.cuh"
 
 namespace {
@@ -25,41 +26,9 @@ float kv_tf32(float v) {
   return v;
 }
 
-struct Ref {
-  std::vector<double> lse, log_p, dx;
-};
-
-// O(n^2 d) in double, from the definition (dH = 1).
-Ref reference(const std::vector<float>& xf, int64_t n, int64_t d, double sigma, bool loo) {
-  const std::vector<double> x(xf.begin(), xf.end());
-  Ref r;
-  r.lse.resize(size_t(n));
-  r.log_p.resize(size_t(n));
-  r.dx.assign(size_t(n * d), 0.0);
-  auto e = [&](int64_t i, int64_t j) {
-    double s = 0;
-    for (int64_t c = 0; c < d; ++c) s += std::pow(x[size_t(i * d + c)] - x[size_t(j * d + c)], 2);
-    return -s / (2 * sigma * sigma);
-  };
-  const double norm =
-      std::log(double(loo ? n - 1 : n)) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
-  for (int64_t i = 0; i < n; ++i) {
-    double m = -INFINITY, s = 0;
-    for (int64_t j = 0; j < n; ++j)
-      if (!(loo && i == j)) m = std::max(m, e(i, j));
-    for (int64_t j = 0; j < n; ++j)
-      if (!(loo && i == j)) s += std::exp(e(i, j) - m);
-    r.lse[size_t(i)] = m + std::log(s);
-    r.log_p[size_t(i)] = r.lse[size_t(i)] - norm;
-  }
-  for (int64_t k = 0; k < n; ++k)
-    for (int64_t j = 0; j < n; ++j) {
-      if (j == k) continue;
-      const double a = std::exp(e(k, j) - r.lse[size_t(k)]) + std::exp(e(k, j) - r.lse[size_t(j)]);
-      for (int64_t c = 0; c < d; ++c)
-        r.dx[size_t(k * d + c)] += a * (x[size_t(k * d + c)] - x[size_t(j * d + c)]) / (double(n) * sigma * sigma);
-    }
-  return r;
+// The double reference from the inputs as the kernels see them (float).
+KdeRef reference(const std::vector<float>& xf, int64_t n, int64_t d, double sigma, bool loo) {
+  return kde_reference(std::vector<double>(xf.begin(), xf.end()), n, d, sigma, loo);
 }
 
 // x ~ U(-1, 1) with point 1 a copy of point 0; `tf32_exact`: multiples of 1/64 (7 bits).
@@ -95,7 +64,7 @@ struct Work {
 // Runs `version` forward then backward (dH = 1.5) and compares with the reference at `tol`
 // (log p and row_lse: |a - r| <= tol (1 + |r|); dx: |a - r| <= tol (max |r| + |r|)).
 void check(int version, const std::vector<float>& x, int64_t n, int64_t d, double sigma, bool loo, double tol) {
-  const Ref r = reference(x, n, d, sigma, loo);
+  const KdeRef r = reference(x, n, d, sigma, loo);
   const double dH = 1.5;
   Work w(version, n);
   DeviceBuffer<float> dx_(x), lp(size_t(n), NAN), lse(size_t(n), NAN), grad(size_t(n * d), NAN);
