@@ -248,6 +248,22 @@ __global__ void __launch_bounds__(kV1Threads)
 
 // ---- v3: a warp per 8 rows ---------------------------------------------------------------------
 
+// d2[r] = |x_r - x_j|^2 for a warp lane's kV3Rows rows against its column j (v3's forward and
+// backward both start from these).
+template <class T>
+__device__ __forceinline__ void v3_sq_dists(const T* const* xr, const T* xj, int64_t d, T* d2) {
+ENTROPIC_UNROLL
+  for (int r = 0; r < kV3Rows; ++r) d2[r] = T(0);
+  for (int64_t k = 0; k < d; ++k) {
+    const T v = xj[k];
+ENTROPIC_UNROLL
+    for (int r = 0; r < kV3Rows; ++r) {
+      const T t = xr[r][k] - v;
+      d2[r] += t * t;
+    }
+  }
+}
+
 template <class T>
 __global__ void __launch_bounds__(kV3Threads)
     v3_forward_kernel(const T* x, int64_t n, int64_t d, T c, bool loo, T log_norm, T* log_p, T* row_lse) {
@@ -260,16 +276,8 @@ ENTROPIC_UNROLL
 ENTROPIC_UNROLL
   for (int r = 0; r < kV3Rows; ++r) m[r] = -math::infinity<T>(), s[r] = T(0);
   for (int64_t j = lane; j < n; j += 32) {
-    const T* xj = x + j * d;
-    T d2[kV3Rows] = {};
-    for (int64_t k = 0; k < d; ++k) {
-      const T v = xj[k];
-ENTROPIC_UNROLL
-      for (int r = 0; r < kV3Rows; ++r) {
-        const T t = xr[r][k] - v;
-        d2[r] += t * t;
-      }
-    }
+    T d2[kV3Rows];
+    v3_sq_dists(xr, x + j * d, d, d2);
 ENTROPIC_UNROLL
     for (int r = 0; r < kV3Rows; ++r)
       if (!(loo && j == i0 + r)) push(m[r], s[r], d2[r] * c);
@@ -305,16 +313,8 @@ ENTROPIC_UNROLL
   for (int64_t j0 = 0; j0 < n; j0 += 32) {
     const int64_t j = j0 + lane;
     if (j < n) {
-      const T* xj = x + j * d;
-      T d2[kV3Rows] = {};
-      for (int64_t k = 0; k < d; ++k) {
-        const T v = xj[k];
-ENTROPIC_UNROLL
-        for (int r = 0; r < kV3Rows; ++r) {
-          const T t = xr[r][k] - v;
-          d2[r] += t * t;
-        }
-      }
+      T d2[kV3Rows];
+      v3_sq_dists(xr, x + j * d, d, d2);
       const T lse_j = row_lse[j];
 ENTROPIC_UNROLL
       for (int r = 0; r < kV3Rows; ++r) {
