@@ -4,7 +4,8 @@
 //   mixture2d --dataset ring --lambda 0 --out out/ring-plain   (plain GAN, for comparison)
 //
 // Writes DIR/samples.csv, DIR/samples.png, DIR/metrics.json, DIR/log.csv and
-// DIR/checkpoint.safetensors, and prints `modes=M/K hq=P% revkl=R` last.
+// DIR/checkpoint.safetensors (with --snapshot-every N also DIR/samples_<iter>.png and
+// DIR/snapshots.csv), and prints `modes=M/K hq=P% revkl=R` last.
 #include <entropic/entropic.hpp>
 #include <entropic/gan/experiment.hpp>
 #include <entropic/gan/plot.hpp>
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
         .option("device", "cpu", "cpu or cuda")
         .option("out", "out/mixture2d", "output directory")
         .option("checkpoint-every", "1000", "iterations between checkpoints")
+        .option("snapshot-every", "0", "iterations between snapshots (DIR/samples_<iter>.png and a row of DIR/snapshots.csv); 0 = none")
         .flag("fresh", "ignore an existing checkpoint in --out instead of resuming")
         .flag("quiet", "no progress output");
     if (!a.parse(argc, argv)) return 0;
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
     e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
     if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
     e.knn = {.k = int(a.integer("k"))};
+    e.snapshot_every = a.integer("snapshot-every");
+    check(e.snapshot_every >= 0, "mixture2d: --snapshot-every must be >= 0, got ", e.snapshot_every);
     gan::TrainConfig& cfg = e.train;
     cfg.iters = a.integer("iters");
     cfg.batch = a.integer("batch");

@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
 
 #include "entropic/gan/experiment.hpp"
 #include "entropic/gan/mixture.hpp"
@@ -75,4 +80,33 @@ TEST_CASE("metrics on constructed samples with known answers") {
   // Nothing high quality: infinite.
   CHECK(std::isinf(evaluate_modes(TensorD::from({1, 2}, {5, 5}), m).reverse_kl));
   CHECK_THROWS_WITH_AS(evaluate_modes(TensorD::zeros({3, 3}), m), doctest::Contains("must be [n, 2]"), Error);
+}
+
+TEST_CASE("mixture experiment: snapshots write pictures and a CSV and leave the run unchanged") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("entropic-snapshots-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  MixtureExperiment e = recommended_mixture_experiment("grid");
+  e.train.iters = 6;
+  e.train.quiet = true;
+  e.train.seed = 4;
+  const MixtureOutcome plain = run_mixture_experiment(e);  // no out_dir: no files, no snapshots
+  e.train.out_dir = dir.string();
+  e.snapshot_every = 3;
+  const MixtureOutcome snap = run_mixture_experiment(e);
+  CHECK(snap.samples.vec() == plain.samples.vec());
+  CHECK(fs::exists(dir / "samples_3.png"));
+  CHECK(fs::exists(dir / "samples_6.png"));
+  CHECK_FALSE(fs::exists(dir / "samples_1.png"));
+  std::ifstream in(dir / "snapshots.csv");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "iter,modes,high_quality,reverse_kl,lambda");
+  CHECK(lines[1].rfind("3,", 0) == 0);
+  // The last snapshot is the final evaluation.
+  CHECK(lines[2].rfind("6," + std::to_string(snap.metrics.modes_captured) + ",", 0) == 0);
+  e.snapshot_every = 7;
+  CHECK_THROWS_WITH_AS(run_mixture_experiment(e), doctest::Contains("snapshot_every (7)"), Error);
+  fs::remove_all(dir);
 }

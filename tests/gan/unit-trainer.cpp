@@ -10,6 +10,7 @@
 
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/mixture.hpp"
+#include "entropic/gan/networks.hpp"
 #include "entropic/gan/trainer.hpp"
 #include "entropic/nn/activation.hpp"
 #include "entropic/nn/batchnorm.hpp"
@@ -230,4 +231,32 @@ TEST_CASE("trainer: bad configuration is rejected") {
   CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, c, real, kde()), doctest::Contains("batch must be at least 2"), Error);
   c = small_config("", 10);
   CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, c, real, nullptr), doctest::Contains("needs an entropy estimator"), Error);
+}
+
+TEST_CASE("trainer: the iteration hook sees every iteration in order and can draw samples without changing the run") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  Nets plain(7), hooked(7);
+  gan::GanTrainer<double> t1(plain.G, plain.D, small_config("", 12), real, kde());
+  t1.run();
+  gan::GanTrainer<double> t2(hooked.G, hooked.D, small_config("", 12), real, kde());
+  std::vector<int64_t> seen;
+  Rng zr(5);
+  const TensorD z = TensorD::randn({40, 2}, zr);
+  t2.on_iteration([&](const gan::TrainStats<double>& s) {
+    seen.push_back(s.iteration);
+    CHECK(std::isfinite(s.d_loss));
+    t2.swap_ema();
+    const TensorD x = gan::generate(hooked.G, z);  // a forward in training mode, buffers restored
+    t2.swap_ema();
+    CHECK(x.rows() == 40);
+  });
+  t2.run();
+  REQUIRE(seen.size() == 12);
+  for (size_t k = 0; k < seen.size(); ++k) CHECK(seen[k] == int64_t(k + 1));
+  auto p1 = plain.G.parameters(), p2 = hooked.G.parameters();
+  for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p2[k].value().vec());
+  auto b1 = plain.G.named_buffers(), b2 = hooked.G.named_buffers();
+  REQUIRE(b1.size() == 2);  // BatchNorm's running mean and variance, which generate must put back
+  for (size_t k = 0; k < b1.size(); ++k) CHECK(b1[k].second->vec() == b2[k].second->vec());
 }

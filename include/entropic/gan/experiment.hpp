@@ -2,11 +2,15 @@
 // given entropy setting, then evaluate 2,500 samples from a fixed z. Shared by the mixture2d
 // example and the mode_collapse benchmark so both measure exactly the same thing.
 #pragma once
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/mixture.hpp"
 #include "entropic/gan/networks.hpp"
+#include "entropic/gan/plot.hpp"
 #include "entropic/gan/trainer.hpp"
 
 namespace entropic::gan {
@@ -18,6 +22,9 @@ struct MixtureExperiment {
   entropy::KnnOptions knn{.k = 5};
   TrainConfig train;  // lambda, iterations, seed, optimiser, out_dir ...
   Device device = Device::cpu;  // where the networks train; data and latents are drawn on the host
+  // > 0 with train.out_dir: every this many iterations, the evaluation of the fixed z so far goes
+  // to DIR/samples_<iter>.png and a row of DIR/snapshots.csv, to watch modes appear or collapse.
+  int64_t snapshot_every = 0;
 };
 
 struct MixtureOutcome {
@@ -86,15 +93,41 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   G.to(e.device);  // initialised on the host from the seed: the same start on every device
   D.to(e.device);
   GanTrainer<T> trainer(G, D, cfg, real, entropy_fn);
-  MixtureOutcome out;
-  out.stats = trainer.run();
   // A fixed z, the same for every run and seed; batch statistics, as the generator was trained.
   Rng zr(12345);
   const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
-  NoGrad ng;
-  trainer.swap_ema();
-  out.samples = G(Var<T>(z.to(e.device))).value().to(Device::cpu);
-  trainer.swap_ema();
+  auto evaluate = [&] {
+    trainer.swap_ema();
+    Tensor<T> samples = generate(G, z);
+    trainer.swap_ema();
+    return samples;
+  };
+  std::ofstream snapshots;
+  if (e.snapshot_every > 0 && !cfg.out_dir.empty()) {
+    check(e.snapshot_every <= cfg.iters, "mixture: snapshot_every (", e.snapshot_every,
+          ") must not exceed the run's iterations (", cfg.iters, ")");
+    std::filesystem::create_directories(cfg.out_dir);
+    const std::string path = cfg.out_dir + "/snapshots.csv";
+    const bool resuming = cfg.resume && std::filesystem::exists(trainer.checkpoint_path());
+    snapshots.open(path, resuming ? std::ios::app : std::ios::trunc);
+    check(bool(snapshots), "mixture: cannot open ", path, " for writing");
+    if (!resuming) snapshots << "iter,modes,high_quality,reverse_kl,lambda\n";
+    trainer.on_iteration([&](const TrainStats<T>& s) {
+      if (s.iteration % e.snapshot_every != 0) return;
+      const Tensor<T> samples = evaluate();
+      const ModeMetrics m = evaluate_modes(samples, mix);
+      snapshots << s.iteration << ',' << m.modes_captured << ',' << m.high_quality << ',' << m.reverse_kl << ','
+                << lambda_schedule(cfg, s.iteration) << std::endl;
+      char title[160];
+      std::snprintf(title, sizeof title, "%s, lambda = %g, iteration %lld of %lld\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
+                    mix.name.c_str(), lambda_schedule(cfg, s.iteration), (long long)s.iteration,
+                    (long long)cfg.iters, m.modes_captured, m.modes_total, 100 * m.high_quality, m.reverse_kl);
+      plot_samples(cfg.out_dir + "/samples_" + std::to_string(s.iteration) + ".png", samples, mix, title);
+    });
+  }
+  MixtureOutcome out;
+  out.stats = trainer.run();
+  out.samples = evaluate();
   out.metrics = evaluate_modes(out.samples, mix);
   return out;
 }

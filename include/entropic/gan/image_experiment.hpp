@@ -14,6 +14,7 @@
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/image_metrics.hpp"
 #include "entropic/gan/image_networks.hpp"
+#include "entropic/gan/networks.hpp"
 #include "entropic/gan/trainer.hpp"
 #include "entropic/io/png.hpp"
 
@@ -75,18 +76,10 @@ struct ImageNetworks {
   }
 };
 
-// G(z) for a fixed z with batch statistics, as G was trained; BatchNorm's running statistics
-// are restored afterwards so drawing samples does not change the model.
+// G(z) for a fixed z, leaving the model as it was (see gan::generate).
 inline Tensor<float> generate_fixed(nn::Sequential<float>& G, int64_t n, uint64_t z_seed = 12345) {
   Rng zr(z_seed);
-  const Tensor<float> z = Tensor<float>::randn({n, kImageLatent}, zr);
-  std::vector<Tensor<float>> keep;
-  for (auto& [name, t] : G.named_buffers()) keep.push_back(t->clone());
-  NoGrad ng;
-  Tensor<float> out = G(Var<float>(z.to(G.device()))).value().to(Device::cpu);
-  size_t k = 0;
-  for (auto& [name, t] : G.named_buffers()) *t = keep[k++];
-  return out;
+  return generate(G, Tensor<float>::randn({n, kImageLatent}, zr));
 }
 
 // The entropy term of a generated batch x = G(z): H of x itself, or of D's features of x.
@@ -129,33 +122,15 @@ inline ImageOutcome run_image_experiment(const ImageExperiment& e, const data::I
     if (note) note("wrote " + path);
   };
 
-  // GanTrainer has no per-iteration hook, so a run with periodic grids trains in chunks: each
-  // chunk is a trainer that resumes from the previous chunk's checkpoint (weights, Adam moments,
-  // iteration, random stream), trains to the next grid and writes its checkpoint.
-  const int64_t every = files && e.sample_every > 0 ? e.sample_every : cfg.iters;
-  int64_t done = 0;
-  const std::string ckpt = cfg.out_dir + "/checkpoint.safetensors";
-  if (files && cfg.resume && std::filesystem::exists(ckpt)) {
-    const io::SafeTensorsFile f = io::load_safetensors(ckpt);
-    auto it = f.metadata.find("iteration");
-    check(it != f.metadata.end(), "images: checkpoint ", ckpt, " lacks 'iteration'");
-    done = std::stoll(it->second);
-  }
-  TrainStats<T> stats;
-  bool first = true;
-  do {
-    TrainConfig c = cfg;
-    c.iters = std::min(cfg.iters, (done / every + 1) * every);
-    if (done >= cfg.iters) c.iters = std::max<int64_t>(done, 1);
-    c.resume = first ? cfg.resume : true;
-    GanTrainer<T> trainer(nets.G, nets.D, c, real, entropy_fn);
-    stats = trainer.run();
-    done = trainer.iteration();
-    first = false;
-    if (files && done < cfg.iters) grid("samples_" + std::to_string(done) + ".png");
-  } while (done < cfg.iters);
+  GanTrainer<T> trainer(nets.G, nets.D, cfg, real, entropy_fn);
+  if (files && e.sample_every > 0)
+    trainer.on_iteration([&](const TrainStats<T>& s) {
+      if (s.iteration % e.sample_every == 0 && s.iteration < cfg.iters)
+        grid("samples_" + std::to_string(s.iteration) + ".png");
+    });
+  const TrainStats<T> stats = trainer.run();
   if (files) {
-    grid("samples_" + std::to_string(done) + ".png");
+    grid("samples_" + std::to_string(trainer.iteration()) + ".png");
     grid("samples.png");
   }
 

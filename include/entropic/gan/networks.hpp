@@ -1,6 +1,7 @@
 // The networks of the protocols in shared/protocols.md, built from nn layers.
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "entropic/nn/activation.hpp"
 #include "entropic/nn/batchnorm.hpp"
@@ -42,6 +43,23 @@ nn::Sequential<T> mixture_discriminator(Rng& rng, int64_t units = 200, int64_t p
   }
   d.template emplace<nn::Linear<T>>(in, 1, rng, init);
   return d;
+}
+
+// G(z) with batch statistics, as G was trained, on G's device, returned on the host. BatchNorm's
+// running statistics are put back afterwards, so drawing samples (for a picture in the middle of
+// a run, say) leaves the model exactly as it was.
+template <class T>
+Tensor<T> generate(nn::Module<T>& G, const Tensor<T>& z) {
+  std::vector<Tensor<T>> keep;
+  for (auto& [name, t] : G.named_buffers()) keep.push_back(t->clone());
+  Tensor<T> out;
+  {
+    NoGrad ng;
+    out = G(Var<T>(z.to(G.device()))).value().to(Device::cpu);
+  }
+  size_t k = 0;
+  for (auto& [name, t] : G.named_buffers()) *t = keep[k++];
+  return out;
 }
 
 }  // namespace entropic::gan

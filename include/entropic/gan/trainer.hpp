@@ -72,6 +72,10 @@ class GanTrainer {
  public:
   using RealSampler = std::function<Tensor<T>(int64_t batch, Rng& rng)>;
   using EntropyFn = std::function<EntropyTerm<T>(const Var<T>& samples)>;
+  // Called after every iteration, after its log row and checkpoint, with its figures. A hook may
+  // draw samples (gan::generate keeps BatchNorm's statistics) or swap in the weight average
+  // (swap_ema, and back); it must not draw from rng(), or the run would differ from one without it.
+  using IterationHook = std::function<void(const TrainStats<T>& stats)>;
 
   GanTrainer(nn::Module<T>& G, nn::Module<T>& D, TrainConfig cfg, RealSampler real, EntropyFn entropy)
       : G_(G), D_(D), cfg_(std::move(cfg)), real_(std::move(real)), entropy_(std::move(entropy)),
@@ -86,6 +90,8 @@ class GanTrainer {
     check(!uses_entropy() || entropy_, "trainer: lambda > 0 needs an entropy estimator");
     check(cfg_.log_every > 0, "trainer: log_every must be positive");
   }
+
+  void on_iteration(IterationHook hook) { hook_ = std::move(hook); }
 
   std::string checkpoint_path() const { return cfg_.out_dir + "/checkpoint.safetensors"; }
   int64_t iteration() const { return it_; }
@@ -136,6 +142,7 @@ class GanTrainer {
       }
       if (files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters))
         save_checkpoint(checkpoint_path());
+      if (hook_) hook_(s);
     }
     if (log.is_open()) log.flush();
     return s;
@@ -294,6 +301,7 @@ class GanTrainer {
   nn::Adam<T> opt_g_, opt_d_;
   Rng rng_;
   std::vector<Tensor<T>> ema_;
+  IterationHook hook_;
   int64_t it_ = 0, last_ckpt_ = 0;
 };
 
