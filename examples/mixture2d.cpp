@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
         .option("estimator", "kde", "kde or knn")
         .option("bandwidth", "fixed", "KDE bandwidth rule: fixed, scott, silverman or median")
         .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = the recommended setting (0.05 on the ring, 1 on the grid)")
+        .option("sigma-end", "0", "with --bandwidth fixed: the bandwidth at the last iteration, reached geometrically from --sigma; 0 = constant")
         .option("k", "5", "neighbour for --estimator knn")
         .option("warmup", "0", "iterations over which lambda ramps up from 0")
         .option("lambda-decay", "auto", "fraction of the run at its end over which lambda goes linearly to --lambda-end (0 = off); auto = the recommended setting")
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
     if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
     e.knn = {.k = int(a.integer("k"))};
+    e.sigma_end = a.num("sigma-end");
     e.snapshot_every = a.integer("snapshot-every");
     check(e.snapshot_every >= 0, "mixture2d: --snapshot-every must be >= 0, got ", e.snapshot_every);
     gan::TrainConfig& cfg = e.train;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -108,5 +109,41 @@ TEST_CASE("mixture experiment: snapshots write pictures and a CSV and leave the 
   CHECK(lines[2].rfind("6," + std::to_string(snap.metrics.modes_captured) + ",", 0) == 0);
   e.snapshot_every = 7;
   CHECK_THROWS_WITH_AS(run_mixture_experiment(e), doctest::Contains("snapshot_every (7)"), Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mixture experiment: the bandwidth schedule runs geometrically from sigma to sigma_end") {
+  namespace fs = std::filesystem;
+  MixtureExperiment e = recommended_mixture_experiment("grid");
+  CHECK(sigma_schedule(e, 1, 100) == 1.0);  // no schedule: the fixed sigma throughout
+  CHECK(sigma_schedule(e, 100, 100) == 1.0);
+  e.sigma_end = 0.25;
+  CHECK(sigma_schedule(e, 1, 101) == 1.0);
+  CHECK(sigma_schedule(e, 51, 101) == doctest::Approx(0.5));  // halfway in log sigma
+  CHECK(sigma_schedule(e, 101, 101) == doctest::Approx(0.25));
+  // The trainer's log shows the bandwidth each iteration used.
+  const fs::path dir = fs::temp_directory_path() / ("entropic-sigma-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  e.train.iters = 5;
+  e.train.log_every = 1;
+  e.train.quiet = true;
+  e.train.out_dir = dir.string();
+  e.sigma_end = 1.0 / 16;
+  run_mixture_experiment(e);
+  std::ifstream in(dir / "log.csv");
+  std::vector<double> sigma;
+  std::string line;
+  std::getline(in, line);
+  REQUIRE(line.find(",sigma,") != std::string::npos);
+  for (; std::getline(in, line);) {  // iter,d_loss,g_adv,entropy,lambda,sigma,seconds
+    std::stringstream ss(line);
+    std::string cell;
+    for (int c = 0; c < 6; ++c) std::getline(ss, cell, ',');
+    sigma.push_back(std::stod(cell));
+  }
+  REQUIRE(sigma.size() == 5);
+  for (int k = 0; k < 5; ++k) CHECK(sigma[k] == doctest::Approx(std::pow(0.5, k)));
+  e.estimator = "knn";
+  CHECK_THROWS_WITH_AS(run_mixture_experiment(e), doctest::Contains("needs the kde estimator"), Error);
   fs::remove_all(dir);
 }

@@ -2,6 +2,8 @@
 // given entropy setting, then evaluate 2,500 samples from a fixed z. Shared by the mixture2d
 // example and the mode_collapse benchmark so both measure exactly the same thing.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,7 +27,17 @@ struct MixtureExperiment {
   // > 0 with train.out_dir: every this many iterations, the evaluation of the fixed z so far goes
   // to DIR/samples_<iter>.png and a row of DIR/snapshots.csv, to watch modes appear or collapse.
   int64_t snapshot_every = 0;
+  // > 0 with a fixed KDE bandwidth: sigma moves geometrically from kde.sigma at the first
+  // iteration to sigma_end at the last (wide early to reach across the plane, narrow late).
+  double sigma_end = 0;
 };
+
+// The fixed KDE bandwidth of iteration `it` (1-based) of a run of `iters`.
+inline double sigma_schedule(const MixtureExperiment& e, int64_t it, int64_t iters) {
+  if (e.sigma_end <= 0 || iters <= 1) return e.kde.sigma;
+  const double t = std::clamp(double(it - 1) / double(iters - 1), 0.0, 1.0);
+  return e.kde.sigma * std::pow(e.sigma_end / e.kde.sigma, t);
+}
 
 struct MixtureOutcome {
   ModeMetrics metrics;
@@ -79,9 +91,15 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
     }
     return x;
   };
-  auto entropy_fn = [&e](const Var<T>& x) {
+  check(e.sigma_end >= 0 && std::isfinite(e.sigma_end), "mixture: sigma_end must be >= 0, got ", e.sigma_end);
+  check(e.sigma_end == 0 || (e.estimator == "kde" && e.kde.bandwidth == entropy::Bandwidth::fixed),
+        "mixture: a bandwidth schedule (sigma_end) needs the kde estimator with a fixed bandwidth");
+  const GanTrainer<T>* running = nullptr;  // the schedule reads the iteration being trained
+  auto entropy_fn = [&e, &running](const Var<T>& x) {
     EntropyTerm<T> t;
-    if (e.estimator == "kde") t.H = fn::kde_entropy(x, e.kde, &t.sigma);
+    entropy::KdeOptions kde = e.kde;
+    if (running) kde.sigma = sigma_schedule(e, running->iteration(), e.train.iters);
+    if (e.estimator == "kde") t.H = fn::kde_entropy(x, kde, &t.sigma);
     else t.H = fn::knn_entropy(x, e.knn);
     return t;
   };
@@ -93,6 +111,7 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   G.to(e.device);  // initialised on the host from the seed: the same start on every device
   D.to(e.device);
   GanTrainer<T> trainer(G, D, cfg, real, entropy_fn);
+  running = &trainer;
   // A fixed z, the same for every run and seed; batch statistics, as the generator was trained.
   Rng zr(12345);
   const Tensor<T> z = Tensor<T>::randn({2500, 2}, zr);
