@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
         .option("iters", "25000", "generator updates")
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
-        .option("lr", "2e-4", "Adam learning rate of the generator (and of D unless --lr-d)")
-        .option("lr-d", "", "Adam learning rate of the discriminator (default: --lr)")
+        .option("lr", "auto", "Adam learning rate of the generator; auto = the recommended setting (2e-4)")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = the recommended ratio to --lr (1 on the ring, 1/2 on the grid)")
         .option("beta1", "0.5", "Adam beta1")
         .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
         .flag("constant-lr", "keep the learning rates constant (default: linear decay to 0 over the run)")
@@ -70,8 +70,10 @@ int main(int argc, char** argv) {
     if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");
     if (cfg.lambda == 0 && a.str("lambda-end") == "auto") cfg.lambda_decay = 0;  // the plain GAN
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
-    cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
-    if (!a.str("lr-d").empty()) cfg.adam_d.lr = a.num("lr-d");
+    const double ratio = cfg.adam_d.lr / cfg.adam_g.lr;  // of the recommended setting
+    if (a.str("lr") != "auto") cfg.adam_g.lr = a.num("lr");
+    cfg.adam_d.lr = a.str("lr-d") != "auto" ? a.num("lr-d") : ratio * cfg.adam_g.lr;
+    cfg.adam_g.beta1 = cfg.adam_d.beta1 = a.num("beta1");
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.ema = a.num("ema");
     cfg.lr_decay = !a.has("constant-lr");
