@@ -18,6 +18,20 @@
 using namespace entropic;
 using T = float;
 
+// "kde, fixed sigma 1 -> 0.25", "kde, median", "knn, k 5": what the entropy term estimates with.
+static std::string entropy_setting(const gan::MixtureExperiment& e) {
+  std::ostringstream o;
+  if (e.estimator == "knn") {
+    o << "knn, k " << e.knn.k;
+  } else if (e.kde.bandwidth == entropy::Bandwidth::fixed) {
+    o << "kde, fixed sigma " << e.kde.sigma;
+    if (e.sigma_end > 0) o << " -> " << e.sigma_end;
+  } else {
+    o << "kde, " << entropy::to_string(e.kde.bandwidth);
+  }
+  return o.str();
+}
+
 int main(int argc, char** argv) {
   return cli::main_guard("mixture2d", [&] {
     cli::Args a("mixture2d", "train a GAN on a 2D Gaussian mixture (PacGAN protocol) with an entropy term");
@@ -83,9 +97,8 @@ int main(int argc, char** argv) {
     cfg.quiet = a.has("quiet");
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
-      std::printf("mixture2d: %s, lambda %g (%s%s), %lld iterations, batch %lld, %s, out %s\n",
-                  mix.name.c_str(), cfg.lambda, e.estimator.c_str(),
-                  e.estimator == "kde" ? (std::string(", ") + a.str("bandwidth")).c_str() : "",
+      std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g, %lld iterations, batch %lld, %s, out %s\n",
+                  mix.name.c_str(), cfg.lambda, entropy_setting(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
                   (long long)cfg.iters, (long long)cfg.batch,
                   device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
                                          : (std::to_string(num_threads()) + " cpu threads").c_str(),
@@ -114,7 +127,9 @@ int main(int argc, char** argv) {
     for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
     js << "]\n}\n";
     io::write_text_atomically(cfg.out_dir + "/metrics.json", js.str());
-    if (!cfg.quiet) std::printf("wrote %s/samples.png, samples.csv, metrics.json\n", cfg.out_dir.c_str());
+    if (!cfg.quiet)
+      std::printf("wrote %s/samples.png, samples.csv, metrics.json%s\n", cfg.out_dir.c_str(),
+                  e.snapshot_every > 0 ? ", samples_<iter>.png and snapshots.csv" : "");
     std::printf("modes=%d/%d hq=%.1f%% revkl=%.3f\n", m.modes_captured, m.modes_total, 100 * m.high_quality,
                 m.reverse_kl);
     return 0;
