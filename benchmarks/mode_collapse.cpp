@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         .option("iters", "25000", "generator updates per run")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
-        .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S");
+        .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)");
     if (!a.parse(argc, argv)) return 0;
     const int seeds = int(a.integer("seeds"));
     check(seeds >= 1, "mode_collapse: --seeds must be >= 1");
@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
         if (!a.str("out").empty())
           e.train.out_dir = a.str("out") + "/lambda-" + std::to_string(r.lambda) + "/seed-" + std::to_string(s);
         const auto o = gan::run_mixture_experiment(e);
+        if (!e.train.out_dir.empty()) gan::write_mixture_outcome(e, o);
         r.modes.push_back(o.metrics.modes_captured);
         r.hq.push_back(100 * o.metrics.high_quality);
         r.kl.push_back(o.metrics.reverse_kl);

@@ -9,7 +9,6 @@
 #include <entropic/entropic.hpp>
 #include <entropic/gan/experiment.hpp>
 #include <entropic/gan/plot.hpp>
-#include <entropic/io/file.hpp>
 #include <entropic/util/cli.hpp>
 
 #include <cstdio>
@@ -17,20 +16,6 @@
 
 using namespace entropic;
 using T = float;
-
-// "kde, fixed sigma 1 -> 0.25", "kde, median", "knn, k 5": what the entropy term estimates with.
-static std::string entropy_setting(const gan::MixtureExperiment& e) {
-  std::ostringstream o;
-  if (e.estimator == "knn") {
-    o << "knn, k " << e.knn.k;
-  } else if (e.kde.bandwidth == entropy::Bandwidth::fixed) {
-    o << "kde, fixed sigma " << e.kde.sigma;
-    if (e.sigma_end > 0) o << " -> " << e.sigma_end;
-  } else {
-    o << "kde, " << entropy::to_string(e.kde.bandwidth);
-  }
-  return o.str();
-}
 
 int main(int argc, char** argv) {
   return cli::main_guard("mixture2d", [&] {
@@ -98,35 +83,14 @@ int main(int argc, char** argv) {
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
       std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g, %lld iterations, batch %lld, %s, out %s\n",
-                  mix.name.c_str(), cfg.lambda, entropy_setting(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
+                  mix.name.c_str(), cfg.lambda, gan::describe_entropy(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
                   (long long)cfg.iters, (long long)cfg.batch,
                   device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
                                          : (std::to_string(num_threads()) + " cpu threads").c_str(),
                   cfg.out_dir.c_str());
     const gan::MixtureOutcome o = gan::run_mixture_experiment(e);
-    const Tensor<T>& samples = o.samples;
     const gan::ModeMetrics& m = o.metrics;
-    const auto& stats = o.stats;
-
-    std::ostringstream csv;
-    csv << "x,y\n";
-    for (int64_t i = 0; i < samples.rows(); ++i) csv << samples(i, 0) << ',' << samples(i, 1) << '\n';
-    io::write_text_atomically(cfg.out_dir + "/samples.csv", csv.str());
-    char title[160];
-    std::snprintf(title, sizeof title, "%s, lambda = %g, %lld iterations\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
-                  mix.name.c_str(), cfg.lambda, (long long)cfg.iters, m.modes_captured, m.modes_total,
-                  100 * m.high_quality, m.reverse_kl);
-    gan::plot_samples(cfg.out_dir + "/samples.png", samples, mix, title);
-    std::ostringstream js;
-    js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << cfg.lambda << ",\n  \"estimator\": \""
-       << e.estimator << "\",\n  \"bandwidth\": \"" << a.str("bandwidth") << "\",\n  \"iterations\": " << cfg.iters
-       << ",\n  \"seed\": " << cfg.seed << ",\n  \"modes\": " << m.modes_captured << ",\n  \"modes_total\": "
-       << m.modes_total << ",\n  \"high_quality\": " << m.high_quality << ",\n  \"reverse_kl\": "
-       << (std::isfinite(m.reverse_kl) ? std::to_string(m.reverse_kl) : std::string("null"))
-       << ",\n  \"train_seconds\": " << stats.seconds << ",\n  \"counts\": [";
-    for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
-    js << "]\n}\n";
-    io::write_text_atomically(cfg.out_dir + "/metrics.json", js.str());
+    gan::write_mixture_outcome(e, o);
     if (!cfg.quiet)
       std::printf("wrote %s/samples.png, samples.csv, metrics.json%s\n", cfg.out_dir.c_str(),
                   e.snapshot_every > 0 ? ", samples_<iter>.png and snapshots.csv" : "");

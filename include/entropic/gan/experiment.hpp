@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/mixture.hpp"
 #include "entropic/gan/networks.hpp"
 #include "entropic/gan/plot.hpp"
+#include "entropic/io/file.hpp"
 #include "entropic/gan/trainer.hpp"
 
 namespace entropic::gan {
@@ -154,6 +156,52 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   out.samples = evaluate();
   out.metrics = evaluate_modes(out.samples, mix);
   return out;
+}
+
+// "kde, fixed sigma 1 -> 0.25", "kde, median", "knn, k 5": what the entropy term estimates with.
+inline std::string describe_entropy(const MixtureExperiment& e) {
+  std::ostringstream o;
+  if (e.estimator == "knn") {
+    o << "knn, k " << e.knn.k;
+  } else if (e.kde.bandwidth == entropy::Bandwidth::fixed) {
+    o << "kde, fixed sigma " << e.kde.sigma;
+    if (e.sigma_end > 0) o << " -> " << e.sigma_end;
+  } else {
+    o << "kde, " << entropy::to_string(e.kde.bandwidth);
+  }
+  return o.str();
+}
+
+// A run's results in e.train.out_dir, each file written atomically: samples.csv (header x,y),
+// samples.png (the samples over the true modes, the metrics in its title) and metrics.json (the
+// setting, the metrics and the high-quality count of every mode).
+inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutcome& o) {
+  const std::string& dir = e.train.out_dir;
+  check(!dir.empty(), "mixture: write_mixture_outcome needs train.out_dir");
+  const Mixture mix = mixture_by_name(e.dataset);
+  const ModeMetrics& m = o.metrics;
+  const TrainConfig& c = e.train;
+  std::filesystem::create_directories(dir);
+  std::ostringstream csv;
+  csv << "x,y\n";
+  for (int64_t i = 0; i < o.samples.rows(); ++i) csv << o.samples(i, 0) << ',' << o.samples(i, 1) << '\n';
+  io::write_text_atomically(dir + "/samples.csv", csv.str());
+  char title[160];
+  std::snprintf(title, sizeof title, "%s, lambda = %g, %lld iterations\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
+                mix.name.c_str(), c.lambda, (long long)c.iters, m.modes_captured, m.modes_total,
+                100 * m.high_quality, m.reverse_kl);
+  plot_samples(dir + "/samples.png", o.samples, mix, title);
+  std::ostringstream js;
+  js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << c.lambda << ",\n  \"lambda_decay\": "
+     << c.lambda_decay << ",\n  \"lambda_end\": " << c.lambda_end << ",\n  \"entropy\": \"" << describe_entropy(e)
+     << "\",\n  \"lr_g\": " << c.adam_g.lr << ",\n  \"lr_d\": " << c.adam_d.lr << ",\n  \"batch\": " << c.batch
+     << ",\n  \"iterations\": " << c.iters << ",\n  \"seed\": " << c.seed << ",\n  \"modes\": " << m.modes_captured
+     << ",\n  \"modes_total\": " << m.modes_total << ",\n  \"high_quality\": " << m.high_quality
+     << ",\n  \"reverse_kl\": " << (std::isfinite(m.reverse_kl) ? std::to_string(m.reverse_kl) : std::string("null"))
+     << ",\n  \"train_seconds\": " << o.stats.seconds << ",\n  \"counts\": [";
+  for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
+  js << "]\n}\n";
+  io::write_text_atomically(dir + "/metrics.json", js.str());
 }
 
 }  // namespace entropic::gan
