@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
         .option("lr", "auto", "Adam learning rate of the generator; auto = the recommended setting (2e-4)")
-        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = the recommended ratio to --lr (1 on the ring, 1/2 on the grid)")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = --lr")
+        .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0; auto = the recommended setting (0 on the ring, 5000 on the grid)")
         .option("beta1", "0.5", "Adam beta1")
         .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
         .flag("constant-lr", "keep the learning rates constant (default: linear decay to 0 over the run)")
@@ -69,21 +70,22 @@ int main(int argc, char** argv) {
     if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");
     if (cfg.lambda == 0 && a.str("lambda-end") == "auto") cfg.lambda_decay = 0;  // the plain GAN
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
-    const double ratio = cfg.adam_d.lr / cfg.adam_g.lr;  // of the recommended setting
     if (a.str("lr") != "auto") cfg.adam_g.lr = a.num("lr");
-    cfg.adam_d.lr = a.str("lr-d") != "auto" ? a.num("lr-d") : ratio * cfg.adam_g.lr;
+    cfg.adam_d.lr = a.str("lr-d") != "auto" ? a.num("lr-d") : cfg.adam_g.lr;
     cfg.adam_g.beta1 = cfg.adam_d.beta1 = a.num("beta1");
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.ema = a.num("ema");
     cfg.lr_decay = !a.has("constant-lr");
+    if (a.str("lr-d-warmup") != "auto") cfg.lr_d_warmup = a.integer("lr-d-warmup");
     cfg.out_dir = a.str("out");
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.resume = !a.has("fresh");
     cfg.quiet = a.has("quiet");
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
-      std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g, %lld iterations, batch %lld, %s, out %s\n",
+      std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g%s, %lld iterations, batch %lld, %s, out %s\n",
                   mix.name.c_str(), cfg.lambda, gan::describe_entropy(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
+                  cfg.lr_d_warmup > 0 ? (" warmed up over " + std::to_string(cfg.lr_d_warmup)).c_str() : "",
                   (long long)cfg.iters, (long long)cfg.batch,
                   device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
                                          : (std::to_string(num_threads()) + " cpu threads").c_str(),

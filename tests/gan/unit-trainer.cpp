@@ -134,7 +134,7 @@ TEST_CASE("trainer: the lambda schedule (warm-up, constant, linear decay to lamb
   CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda_end"), Error);
 }
 
-TEST_CASE("trainer: resuming in the middle of a lambda decay gives exactly the uninterrupted run") {
+TEST_CASE("trainer: resuming in the middle of a lambda decay and a D-rate warm-up gives exactly the uninterrupted run") {
   const gan::Mixture mix = gan::ring();
   auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
   const std::string a = temp_dir("da"), b = temp_dir("db");
@@ -143,6 +143,7 @@ TEST_CASE("trainer: resuming in the middle of a lambda decay gives exactly the u
     c.lambda = 0.5;
     c.lambda_decay = 0.75;  // iterations 6..20, so the interruption at 10 falls inside it
     c.lr_decay = true;
+    c.lr_d_warmup = 14;  // the interruption at 10 falls inside it too
     return c;
   };
   Nets n1(7);
@@ -259,4 +260,26 @@ TEST_CASE("trainer: the iteration hook sees every iteration in order and can dra
   auto b1 = plain.G.named_buffers(), b2 = hooked.G.named_buffers();
   REQUIRE(b1.size() == 2);  // BatchNorm's running mean and variance, which generate must put back
   for (size_t k = 0; k < b1.size(); ++k) CHECK(b1[k].second->vec() == b2[k].second->vec());
+}
+
+TEST_CASE("trainer: the discriminator's rate warms up from 0") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  auto d_weights = [](Nets& n) { return n.D.parameters()[0].value().vec(); };
+  auto c = small_config("", 1);
+  c.lr_d_warmup = 50;
+  Nets warm(7);
+  const std::vector<double> init = d_weights(warm);
+  gan::GanTrainer<double> t(warm.G, warm.D, c, real, kde());
+  t.step();  // the first D step runs at rate 0: D unchanged, G trained
+  CHECK(d_weights(warm) == init);
+  t.step();  // the second at 1/50 of the rate: D moves
+  CHECK(d_weights(warm) != init);
+  Nets cold(7);
+  c.lr_d_warmup = 0;
+  gan::GanTrainer<double> t0(cold.G, cold.D, c, real, kde());
+  t0.step();
+  CHECK(d_weights(cold) != init);
+  c.lr_d_warmup = -1;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(cold.G, cold.D, c, real, kde()), doctest::Contains("lr_d_warmup"), Error);
 }

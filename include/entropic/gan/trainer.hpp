@@ -31,6 +31,7 @@ struct TrainConfig {
   GenLoss gen_loss = GenLoss::non_saturating;
   nn::AdamOptions adam_g, adam_d;
   bool lr_decay = false;        // decay both learning rates linearly to 0 over the run
+  int64_t lr_d_warmup = 0;      // the discriminator's rate ramps linearly from 0 over these iterations
   double ema = 0;               // > 0: keep an exponential moving average of G's weights
   uint64_t seed = 0;
   std::string out_dir;          // empty: no log, no checkpoints
@@ -89,6 +90,8 @@ class GanTrainer {
     check(cfg_.lambda_end >= 0 && std::isfinite(cfg_.lambda_end), "trainer: lambda_end must be >= 0, got ", cfg_.lambda_end);
     check(!uses_entropy() || entropy_, "trainer: lambda > 0 needs an entropy estimator");
     check(cfg_.log_every > 0, "trainer: log_every must be positive");
+    check(cfg_.lr_d_warmup >= 0, "trainer: lr_d_warmup must be >= 0, got ", cfg_.lr_d_warmup);
+    apply_lr_decay();  // the first iteration's D steps already follow the warm-up
   }
 
   void on_iteration(IterationHook hook) { hook_ = std::move(hook); }
@@ -213,10 +216,11 @@ class GanTrainer {
   // The learning rates of iteration it_ under lr_decay, set before its G step; the D steps of the
   // next iteration run with them too (so a resumed run sets them again on loading).
   void apply_lr_decay() {
-    if (!cfg_.lr_decay || it_ <= 0) return;
-    const double f = 1.0 - double(it_ - 1) / double(cfg_.iters);
+    if (!cfg_.lr_decay && cfg_.lr_d_warmup <= 0) return;
+    const double f = cfg_.lr_decay && it_ > 0 ? 1.0 - double(it_ - 1) / double(cfg_.iters) : 1.0;
+    const double w = cfg_.lr_d_warmup > 0 ? std::min(1.0, double(it_) / double(cfg_.lr_d_warmup)) : 1.0;
     opt_g_.set_lr(cfg_.adam_g.lr * f);
-    opt_d_.set_lr(cfg_.adam_d.lr * f);
+    opt_d_.set_lr(cfg_.adam_d.lr * f * w);
   }
 
   // Whether lambda is positive anywhere in the schedule.
