@@ -213,8 +213,9 @@ class GanTrainer {
     for (size_t k = 0; k < ema_.size(); ++k) std::swap(ema_[k], params[k].value());
   }
 
-  // The learning rates of iteration it_ under lr_decay, set before its G step; the D steps of the
-  // next iteration run with them too (so a resumed run sets them again on loading).
+  // The learning rates of iteration it_ under lr_decay and the D warm-up, set before its G step;
+  // the D steps of the next iteration run with them too (so the constructor sets those of the
+  // first D steps, and a resumed run sets them again on loading).
   void apply_lr_decay() {
     if (!cfg_.lr_decay && cfg_.lr_d_warmup <= 0) return;
     const double f = cfg_.lr_decay && it_ > 0 ? 1.0 - double(it_ - 1) / double(cfg_.iters) : 1.0;
