@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
         .option("lr", "auto", "Adam learning rate of the generator; auto = the recommended setting (2e-4)")
-        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = --lr")
-        .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0; auto = the recommended setting (0 on the ring, 5000 on the grid)")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = the recommended ratio to --lr (1 on the ring, 1/4 on the grid)")
+        .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0; auto = the recommended setting (0)")
         .option("beta1", "0.5", "Adam beta1")
         .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
         .flag("constant-lr", "keep the learning rates constant (default: linear decay to 0 over the run)")
@@ -70,8 +70,12 @@ int main(int argc, char** argv) {
     if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");
     if (cfg.lambda == 0 && a.str("lambda-end") == "auto") cfg.lambda_decay = 0;  // the plain GAN
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
-    if (a.str("lr") != "auto") cfg.adam_g.lr = a.num("lr");
-    cfg.adam_d.lr = a.str("lr-d") != "auto" ? a.num("lr-d") : cfg.adam_g.lr;
+    const double ratio = cfg.adam_d.lr / cfg.adam_g.lr;  // of the recommended setting
+    if (a.str("lr") != "auto") {
+      cfg.adam_g.lr = a.num("lr");
+      cfg.adam_d.lr = ratio * cfg.adam_g.lr;
+    }
+    if (a.str("lr-d") != "auto") cfg.adam_d.lr = a.num("lr-d");
     cfg.adam_g.beta1 = cfg.adam_d.beta1 = a.num("beta1");
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.ema = a.num("ema");

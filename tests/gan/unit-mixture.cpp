@@ -30,9 +30,9 @@ TEST_CASE("recommended settings: the ring's as published in the README, the grid
   CHECK(g.train.lambda_end == 0.0);
   CHECK(g.train.iters == 25000);
   CHECK(g.train.adam_g.lr == 2e-4);
-  CHECK(g.train.adam_d.lr == 2e-4);
-  CHECK(g.train.lr_d_warmup == 5000);  // the discriminator warms up over the first fifth
-  CHECK(r.train.lr_d_warmup == 0);
+  CHECK(g.train.adam_d.lr == 5e-5);  // the discriminator at a quarter of the generator's rate
+  CHECK(r.train.adam_d.lr == 2e-4);
+  CHECK(g.train.lr_d_warmup == 0);
   CHECK(lambda_schedule(g.train, 12500) == 3.0);
   CHECK(lambda_schedule(g.train, 18750) == doctest::Approx(1.5));
   CHECK(lambda_schedule(g.train, 25000) == 0.0);
