@@ -8,11 +8,9 @@
 // DIR/snapshots.csv), and prints `modes=M/K hq=P% revkl=R` last.
 #include <entropic/entropic.hpp>
 #include <entropic/gan/experiment.hpp>
-#include <entropic/gan/plot.hpp>
 #include <entropic/util/cli.hpp>
 
 #include <cstdio>
-#include <sstream>
 
 using namespace entropic;
 using T = float;

@@ -81,6 +81,15 @@ inline MixtureExperiment recommended_mixture_experiment(const std::string& datas
   return e;
 }
 
+// The heading of a samples picture: the run, then its metrics.
+inline std::string mixture_title(const Mixture& mix, double lambda, const std::string& when, const ModeMetrics& m) {
+  char title[200];
+  std::snprintf(title, sizeof title, "%s, lambda = %g, %s\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
+                mix.name.c_str(), lambda, when.c_str(), m.modes_captured, m.modes_total, 100 * m.high_quality,
+                m.reverse_kl);
+  return title;
+}
+
 inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
   using T = float;
   const Mixture mix = mixture_by_name(e.dataset);
@@ -144,11 +153,9 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
       const ModeMetrics m = evaluate_modes(samples, mix);
       snapshots << s.iteration << ',' << m.modes_captured << ',' << m.high_quality << ',' << m.reverse_kl << ','
                 << lambda_schedule(cfg, s.iteration) << std::endl;
-      char title[160];
-      std::snprintf(title, sizeof title, "%s, lambda = %g, iteration %lld of %lld\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
-                    mix.name.c_str(), lambda_schedule(cfg, s.iteration), (long long)s.iteration,
-                    (long long)cfg.iters, m.modes_captured, m.modes_total, 100 * m.high_quality, m.reverse_kl);
-      plot_samples(cfg.out_dir + "/samples_" + std::to_string(s.iteration) + ".png", samples, mix, title);
+      const std::string when = "iteration " + std::to_string(s.iteration) + " of " + std::to_string(cfg.iters);
+      plot_samples(cfg.out_dir + "/samples_" + std::to_string(s.iteration) + ".png", samples, mix,
+                   mixture_title(mix, lambda_schedule(cfg, s.iteration), when, m));
     });
   }
   MixtureOutcome out;
@@ -186,11 +193,8 @@ inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutco
   csv << "x,y\n";
   for (int64_t i = 0; i < o.samples.rows(); ++i) csv << o.samples(i, 0) << ',' << o.samples(i, 1) << '\n';
   io::write_text_atomically(dir + "/samples.csv", csv.str());
-  char title[160];
-  std::snprintf(title, sizeof title, "%s, lambda = %g, %lld iterations\nmodes %d/%d, high quality %.1f%%, reverse KL %.3f",
-                mix.name.c_str(), c.lambda, (long long)c.iters, m.modes_captured, m.modes_total,
-                100 * m.high_quality, m.reverse_kl);
-  plot_samples(dir + "/samples.png", o.samples, mix, title);
+  plot_samples(dir + "/samples.png", o.samples, mix,
+               mixture_title(mix, c.lambda, std::to_string(c.iters) + " iterations", m));
   std::ostringstream js;
   js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << c.lambda << ",\n  \"lambda_decay\": "
      << c.lambda_decay << ",\n  \"lambda_end\": " << c.lambda_end << ",\n  \"entropy\": \"" << describe_entropy(e)
