@@ -78,7 +78,7 @@ Peak measure_peak(int repeats) {
       for (int64_t t = b; t < e; ++t) per[size_t(t)] = fma_rate<T>(iters);
     });
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    all.push_back(2.0 * entropic::cpu::detail::Simd<T>::width * 16 * double(iters) * threads /
+    all.push_back(2.0 * entropic::cpu::simd::W<T> * 16 * double(iters) * threads /
                   s / 1e9);
   }
   // The best run, not the median: other load can only slow a register-only loop down.

@@ -38,22 +38,22 @@ inline MeanSe mean_se(const std::vector<double>& v) {
 // it performed; the caller times it.
 template <class T>
 double fma_loop(int64_t iters) {
-  using S = entropic::cpu::detail::Simd<T>;
-  using V = typename S::V;
+  namespace simd = entropic::cpu::simd;
+  using V = simd::V<T>;
   constexpr int kAcc = 16;
   V acc[kAcc];
-  for (int i = 0; i < kAcc; ++i) acc[i] = S::splat(T(i) * T(1e-3));
+  for (int i = 0; i < kAcc; ++i) acc[i] = simd::splat(T(i) * T(1e-3));
   // Keeps every accumulator bounded and normal: x <- x * 0.999999 + 1e-6 converges to 1.
-  V mul = S::splat(T(0.999999)), add = S::splat(T(1e-6));
+  V mul = simd::splat(T(0.999999)), add = simd::splat(T(1e-6));
   asm volatile("" : "+x"(mul), "+x"(add));  // not constants: the loop can't be folded away
   for (int64_t it = 0; it < iters; ++it)
 #pragma GCC unroll 16
-    for (int i = 0; i < kAcc; ++i) acc[i] = S::fma(acc[i], mul, add);
+    for (int i = 0; i < kAcc; ++i) acc[i] = simd::fmadd(acc[i], mul, add);
   V sum = acc[0];
   for (int i = 1; i < kAcc; ++i) sum += acc[i];
   volatile T sink = sum[0];
   (void)sink;
-  return 2.0 * S::width * kAcc * double(iters);
+  return 2.0 * simd::W<T> * kAcc * double(iters);
 }
 
 }  // namespace bench

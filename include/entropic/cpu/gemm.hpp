@@ -24,71 +24,11 @@
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/parallel.hpp"
-
-#if defined(__AVX512F__) || defined(__FMA__)
-#include <immintrin.h>
-#endif
+#include "entropic/cpu/simd.hpp"
 
 namespace entropic::cpu {
 
 namespace detail {
-
-// The vector type, its width and the register tile for the widest ISA we are compiled for.
-// The FMA goes through the intrinsic where there is one: under -std=c++20 (not gnu++20) GCC
-// does not contract a*b+c, which would halve the peak.
-template <class T>
-struct Simd;
-
-#if defined(__AVX512F__)
-// 32 zmm registers: 12 x 2 accumulators + 2 B vectors; A is broadcast from memory
-// straight into the FMA ({1toN} operand), so no register is spent on it.
-template <>
-struct Simd<float> {
-  typedef float V __attribute__((vector_size(64)));
-  static constexpr int width = 16, mr = 12, nv = 2;
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V splat(float s) { return _mm512_set1_ps(s); }
-};
-template <>
-struct Simd<double> {
-  typedef double V __attribute__((vector_size(64)));
-  static constexpr int width = 8, mr = 12, nv = 2;
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static V splat(double s) { return _mm512_set1_pd(s); }
-};
-#elif defined(__AVX2__) && defined(__FMA__)
-// 16 ymm registers: 6 x 2 accumulators + 2 B vectors + 1 broadcast.
-template <>
-struct Simd<float> {
-  typedef float V __attribute__((vector_size(32)));
-  static constexpr int width = 8, mr = 6, nv = 2;
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V splat(float s) { return _mm256_set1_ps(s); }
-};
-template <>
-struct Simd<double> {
-  typedef double V __attribute__((vector_size(32)));
-  static constexpr int width = 4, mr = 6, nv = 2;
-  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  static V splat(double s) { return _mm256_set1_pd(s); }
-};
-#else
-// SSE2 width; on targets without 16-byte vectors GCC lowers these to scalar code.
-template <>
-struct Simd<float> {
-  typedef float V __attribute__((vector_size(16)));
-  static constexpr int width = 4, mr = 6, nv = 2;
-  static V fma(V a, V b, V c) { return a * b + c; }
-  static V splat(float s) { return s - V{}; }  // s - 0 is s exactly (also for -0), so it folds
-};
-template <>
-struct Simd<double> {
-  typedef double V __attribute__((vector_size(16)));
-  static constexpr int width = 2, mr = 6, nv = 2;
-  static V fma(V a, V b, V c) { return a * b + c; }
-  static V splat(double s) { return s - V{}; }  // s - 0 is s exactly (also for -0), so it folds
-};
-#endif
 
 // Cache blocking. KC: the A micro-panel (KC x MR) must stay in the 32 KiB L1 while B
 // micro-panels stream past it, so KC * MR * sizeof(T) ~ 18 KiB. NC: the packed B block
@@ -102,23 +42,15 @@ struct Blocking {
   static constexpr int64_t mc = 3072;
 };
 
+// The register tile: MR rows x NV vectors of C stay in registers for the whole KC loop.
+// AVX-512 has 32 vector registers: 12 x 2 accumulators + 2 B vectors, and A is broadcast from
+// memory straight into the FMA ({1toN} operand), so no register is spent on it. With 16
+// (AVX2, SSE): 6 x 2 accumulators + 2 B vectors + 1 broadcast.
 template <class T>
 struct Kernel {
-  using S = Simd<T>;
-  using V = typename S::V;
-  static constexpr int W = S::width, MR = S::mr, NV = S::nv, NR = NV * W;
+  using V = simd::V<T>;
+  static constexpr int W = simd::W<T>, MR = simd::kBytes == 64 ? 12 : 6, NV = 2, NR = NV * W;
 };
-
-template <class V>
-inline V loadu(const void* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(V));
-  return v;
-}
-template <class V>
-inline void storeu(void* p, V v) {
-  std::memcpy(p, &v, sizeof(V));
-}
 
 // One tile of C: c = alpha * a_panel * b_panel + beta * c (beta == 0: c not read).
 // a: (kc, MR) k-major; b: (kc, NR) k-major; both 64-byte aligned and zero padded. The kernel
@@ -149,9 +81,9 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
     for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(b + k * NR + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < RM; ++i) {
-      const V ai = K::S::splat(a[k * MR + i]);  // one load+broadcast, shared by NV FMAs
+      const V ai = simd::splat(a[k * MR + i]);  // one load+broadcast, shared by NV FMAs
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = K::S::fma(ai, bv[v], acc[i][v]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = simd::fmadd(ai, bv[v], acc[i][v]);
     }
   }
 
@@ -162,15 +94,15 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
       for (int v = 0; v < NV; ++v) {
         T* p = c + i * ldc + v * W;
         V r = acc[i][v] * alpha;
-        if (beta != T(0)) r += loadu<V>(p) * beta;
-        storeu(p, r);
+        if (beta != T(0)) r += simd::load(p) * beta;
+        simd::store(p, r);
       }
     return;
   }
   constexpr int TW = NV * W;
   alignas(64) T tile[RM * TW];  // (RM, TW)
   for (int i = 0; i < RM; ++i)
-    for (int v = 0; v < NV; ++v) storeu(tile + i * TW + v * W, acc[i][v]);
+    for (int v = 0; v < NV; ++v) simd::store(tile + i * TW + v * W, acc[i][v]);
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nr; ++j) {
       T& cij = c[i * ldc + j];
@@ -238,11 +170,10 @@ inline void transpose_block(const T* src, int64_t lds, T* dst, int64_t ldd) {
   using K = Kernel<T>;
   using V = typename K::V;
   constexpr int W = K::W;
-  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
-  typedef I M __attribute__((vector_size(sizeof(V))));
+  using M = simd::I<T>;
   V row[W];
 #pragma GCC unroll 16
-  for (int r = 0; r < W; ++r) row[r] = loadu<V>(src + r * lds);
+  for (int r = 0; r < W; ++r) row[r] = simd::load(src + r * lds);
 #pragma GCC unroll 4
   for (int d = 1; d < W; d *= 2) {
     M lo, hi;
@@ -260,7 +191,7 @@ inline void transpose_block(const T* src, int64_t lds, T* dst, int64_t ldd) {
     }
   }
 #pragma GCC unroll 16
-  for (int r = 0; r < W; ++r) storeu(dst + r * ldd, row[r]);
+  for (int r = 0; r < W; ++r) simd::store(dst + r * ldd, row[r]);
 }
 
 // op(B)[k0 : k0+kc, j0 : j0+nc] -> NR-column micro-panels, each (kc, NR), zero-padded columns.

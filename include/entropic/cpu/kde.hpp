@@ -37,7 +37,6 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -52,190 +51,13 @@
 #include "entropic/core/error.hpp"
 #include "entropic/core/parallel.hpp"
 #include "entropic/cpu/gemm.hpp"
-
-#if defined(__GNUC__) && (defined(__AVX512F__) || defined(__FMA__))
-#include <immintrin.h>
-#endif
+#include "entropic/cpu/simd.hpp"
 
 namespace entropic::cpu {
 
 namespace kde_detail {
 
-// ---------------------------------------------------------------------------------------------
-// Vector type: GCC/Clang vector extensions, as wide as the ISA we are compiled for (a wider
-// type than the hardware is split by the compiler, so this is correct everywhere); other
-// compilers get W = 1 and plain scalars through the same code.
-#if defined(__GNUC__)
-#if defined(__AVX512F__)
-#define ENTROPIC_KDE_VBYTES 64
-#elif defined(__AVX2__)
-#define ENTROPIC_KDE_VBYTES 32
-#else
-#define ENTROPIC_KDE_VBYTES 16
-#endif
-template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  typedef float V __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
-  typedef int32_t I __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
-  static constexpr int W = ENTROPIC_KDE_VBYTES / 4;
-};
-template <>
-struct Vec<double> {
-  typedef double V __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
-  typedef int64_t I __attribute__((vector_size(ENTROPIC_KDE_VBYTES)));
-  static constexpr int W = ENTROPIC_KDE_VBYTES / 8;
-};
-#else
-template <class T>
-struct Vec {
-  using V = T;
-  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
-  static constexpr int W = 1;
-};
-#endif
-
-template <class T>
-using V = typename Vec<T>::V;
-template <class T>
-inline constexpr int W = Vec<T>::W;
-
-template <class T>
-inline V<T> splat(T s) {
-  return V<T>{} + s;
-}
-template <class T>
-inline V<T> load(const T* p) {
-  V<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-inline void store(T* p, V<T> v) {
-  std::memcpy(p, &v, sizeof v);
-}
-template <class T>
-inline T lane(const V<T>& v, int l) {
-#if defined(__GNUC__)
-  return v[l];
-#else
-  return v;
-#endif
-}
-template <class T>
-inline T hsum(V<T> v) {
-  T s = 0;
-  for (int l = 0; l < W<T>; ++l) s += lane<T>(v, l);
-  return s;
-}
-// Whether any lane of v is <= t.
-template <class T>
-inline bool any_le(V<T> v, T t) {
-#if defined(__GNUC__)
-  const auto m = v <= splat(t);
-  bool any = false;
-  for (int l = 0; l < W<T>; ++l) any |= m[l] != 0;
-  return any;
-#else
-  return v <= t;
-#endif
-}
-template <class T>
-inline T hmax(V<T> v) {
-  T m = lane<T>(v, 0);
-  for (int l = 1; l < W<T>; ++l) m = std::max(m, lane<T>(v, l));
-  return m;
-}
-inline V<float> vmax(V<float> a, V<float> b) { return a > b ? a : b; }
-inline V<double> vmax(V<double> a, V<double> b) { return a > b ? a : b; }
-template <class T>
-inline typename Vec<T>::I as_int(V<T> v) {
-#if defined(__GNUC__)
-  return (typename Vec<T>::I)v;
-#else
-  return std::bit_cast<typename Vec<T>::I>(v);
-#endif
-}
-template <class T>
-inline V<T> as_real(typename Vec<T>::I v) {
-#if defined(__GNUC__)
-  return (V<T>)v;
-#else
-  return std::bit_cast<V<T>>(v);
-#endif
-}
-// a * b + c as one instruction where the ISA has it: GCC does not contract a*b+c under
-// -std=c++20 (only under gnu++20), and the exp's range reduction wants the fused form.
-inline V<float> fmadd(V<float> a, V<float> b, V<float> c) {
-#if defined(__GNUC__) && defined(__AVX512F__)
-  return _mm512_fmadd_ps(a, b, c);
-#elif defined(__GNUC__) && defined(__AVX2__) && defined(__FMA__)
-  return _mm256_fmadd_ps(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-inline V<double> fmadd(V<double> a, V<double> b, V<double> c) {
-#if defined(__GNUC__) && defined(__AVX512F__)
-  return _mm512_fmadd_pd(a, b, c);
-#elif defined(__GNUC__) && defined(__AVX2__) && defined(__FMA__)
-  return _mm256_fmadd_pd(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-
-// ---------------------------------------------------------------------------------------------
-// exp: n = round(x / ln 2) by the 1.5 * 2^p magic-number trick (its bits also hold n),
-// r = x - n ln 2 with ln 2 split in two (Cody-Waite) so r is exact, a polynomial on
-// |r| <= ln 2 / 2, and 2^n built in the exponent field. float: Cephes expf's degree-7
-// minimax polynomial (about 1 ulp); double: Taylor to degree 13 (error term < 0.1 ulp).
-// Arguments below log(min normal) (-87.34 float, -708.39 double), -inf included, give 0
-// (no subnormal results); arguments above 88 (float) / 709 (double) are clamped there, so
-// the result is never inf. NaN is not handled (inputs are validated before).
-inline V<float> exp(V<float> x) {
-  using F = V<float>;
-  const F lo = splat(-87.33654475f), hi = splat(88.0f), magic = splat(12582912.0f);
-  const auto under = x < lo;
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  const F t = fmadd(x, splat(1.44269504088896341f), magic);
-  const F nf = t - magic;
-  F r = fmadd(nf, splat(-0.693359375f), x);
-  r = fmadd(nf, splat(2.12194440e-4f), r);
-  F p = splat(1.9875691500e-4f);
-  p = fmadd(p, r, splat(1.3981999507e-3f));
-  p = fmadd(p, r, splat(8.3334519073e-3f));
-  p = fmadd(p, r, splat(4.1665795894e-2f));
-  p = fmadd(p, r, splat(1.6666665459e-1f));
-  p = fmadd(p, r, splat(5.0000001201e-1f));
-  p = fmadd(p, r * r, r + splat(1.0f));
-  const auto n = as_int<float>(t) - as_int<float>(magic);
-  const F y = p * as_real<float>((n + 127) << 23);
-  return under ? splat(0.0f) : y;
-}
-inline V<double> exp(V<double> x) {
-  using D = V<double>;
-  const D lo = splat(-708.3964185322641), hi = splat(709.0), magic = splat(6755399441055744.0);
-  const auto under = x < lo;
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  const D t = fmadd(x, splat(1.4426950408889634074), magic);
-  const D nf = t - magic;
-  D r = fmadd(nf, splat(-6.93147180369123816490e-01), x);
-  r = fmadd(nf, splat(-1.90821492927058770002e-10), r);
-  D p = splat(1.0 / 6227020800.0);
-  constexpr double inv_fact[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                                 1.0 / 362880.0,    1.0 / 40320.0,    1.0 / 5040.0,
-                                 1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,
-                                 1.0 / 6.0,         0.5,              1.0,
-                                 1.0};
-  for (double c : inv_fact) p = fmadd(p, r, splat(c));
-  const auto n = as_int<double>(t) - as_int<double>(magic);
-  const D y = p * as_real<double>((n + 1023) << 52);
-  return under ? splat(0.0) : y;
-}
+using namespace simd;  // the vector layer (cpu/simd.hpp); knn.hpp reaches it through here
 
 // 64-byte aligned scratch.
 template <class T>
