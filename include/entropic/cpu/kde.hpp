@@ -213,7 +213,7 @@ void pack_rows(const Packed<T>& P, const int64_t* rows, int R, T* rp, T* sqi) {
 }
 
 template <class T>
-double finish_forward(const T* x, int64_t n, int64_t d, double sigma, bool loo, T* log_p,
+double finish_forward(int64_t n, int64_t d, double sigma, bool loo, T* log_p,
                       T* row_lse) {
   const double c = -std::log(double(loo ? n - 1 : n)) -
                    0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
@@ -668,7 +668,7 @@ double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_on
                            [&](const int64_t*, const T* rp, const T* sqi, int64_t j0, int64_t jn,
                                T* buf, int64_t ldb) { fill_dot<T, 8>(P, rp, sqi, j0, jn, buf, ldb); });
   }
-  return finish_forward(x, n, d, sigma, leave_one_out, log_p, row_lse);
+  return finish_forward(n, d, sigma, leave_one_out, log_p, row_lse);
 }
 
 // v1 streaming backward: dx[n, d] = dH * dH/dx (overwritten), from the forward's row_lse.
@@ -748,7 +748,7 @@ double kde_forward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool lea
       }
     });
   }
-  return finish_forward(x, n, d, sigma, leave_one_out, log_p, row_lse);
+  return finish_forward(n, d, sigma, leave_one_out, log_p, row_lse);
 }
 
 // v2 GEMM backward: same contract as kde_backward.

@@ -12,6 +12,7 @@
 #endif
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__AVX512F__) || defined(__AVX2__) || defined(__FMA__)
 #include <immintrin.h>
@@ -65,20 +66,16 @@ inline V<T> splat(T s) {
 // a * b + c in one rounding where the ISA has an FMA. Through the intrinsic because GCC does
 // not contract a*b+c under -std=c++20 (only under gnu++20): the plain expression would halve
 // gemm's peak and cost the exp's range reduction its exactness.
-inline V<float> fmadd(V<float> a, V<float> b, V<float> c) {
+template <class Vt>
+inline Vt fmadd(Vt a, Vt b, Vt c) {
+  constexpr bool f = std::is_same_v<Vt, V<float>>;
+  static_assert(f || std::is_same_v<Vt, V<double>>, "simd::fmadd takes V<float> or V<double>");
 #if defined(__AVX512F__)
-  return _mm512_fmadd_ps(a, b, c);
+  if constexpr (f) return _mm512_fmadd_ps(a, b, c);
+  else return _mm512_fmadd_pd(a, b, c);
 #elif defined(__AVX2__) && defined(__FMA__)
-  return _mm256_fmadd_ps(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-inline V<double> fmadd(V<double> a, V<double> b, V<double> c) {
-#if defined(__AVX512F__)
-  return _mm512_fmadd_pd(a, b, c);
-#elif defined(__AVX2__) && defined(__FMA__)
-  return _mm256_fmadd_pd(a, b, c);
+  if constexpr (f) return _mm256_fmadd_ps(a, b, c);
+  else return _mm256_fmadd_pd(a, b, c);
 #else
   return a * b + c;
 #endif
@@ -120,8 +117,10 @@ inline bool any_le(V<T> v, T t) {
   for (int l = 0; l < W<T>; ++l) any |= m[l] != 0;
   return any;
 }
-inline V<float> vmax(V<float> a, V<float> b) { return a > b ? a : b; }
-inline V<double> vmax(V<double> a, V<double> b) { return a > b ? a : b; }
+template <class Vt>
+inline Vt vmax(Vt a, Vt b) {
+  return a > b ? a : b;
+}
 template <class T>
 inline I<T> as_int(V<T> v) {
   return (I<T>)v;
