@@ -3,20 +3,101 @@
 //
 //   mode_collapse --dataset ring --seeds 10 --iters 4000
 //   mode_collapse --dataset grid --seeds 10 --iters 4000 --lambda 0.2
+//   mode_collapse --table-from OUT     the table of runs made with --out OUT (split with --only
+//                                      and --first-seed over processes), from their metrics.json
 #include <entropic/gan/experiment.hpp>
 #include <entropic/util/cli.hpp>
 
 #include "common.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
 #include <vector>
 
 using namespace entropic;
 
 namespace {
 using bench::mean_se;
+
+struct Row {
+  double lambda;
+  std::vector<double> modes, hq, kl;
+};
+
+void print_table(const std::string& dataset, const std::vector<Row>& rows) {
+  std::printf("| method | modes | hq %% | reverse KL |\n|---|---|---|---|\n");
+  for (auto& r : rows) {
+    const auto m = mean_se(r.modes), h = mean_se(r.hq), k = mean_se(r.kl);
+    std::printf("| %s, lambda %g (ours, %zu seeds) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n",
+                r.lambda == 0 ? "plain GAN" : "entropic", r.lambda, r.modes.size(), m.mean, m.se, h.mean,
+                h.se, k.mean, k.se);
+  }
+  // PacGAN (Lin et al. 2018) Table 1, as quoted in shared/protocols.md.
+  if (dataset == "ring") {
+    std::printf("| GAN (PacGAN Table 1) | 6.3 +- 0.5 | 98.2 +- 0.2 | 0.45 +- 0.09 |\n"
+                "| ALI | 6.6 +- 0.3 | 97.6 +- 0.4 | 0.36 +- 0.04 |\n"
+                "| PacGAN2 | 7.9 +- 0.1 | 95.6 +- 2.0 | 0.07 +- 0.03 |\n"
+                "| PacGAN3 | 7.8 +- 0.1 | 97.7 +- 0.3 | 0.10 +- 0.02 |\n"
+                "| PacGAN4 | 7.8 +- 0.1 | 95.9 +- 1.4 | 0.07 +- 0.02 |\n");
+  } else {
+    std::printf("| GAN (PacGAN Table 1) | 17.3 +- 0.8 | 94.8 +- 0.7 | 0.70 +- 0.07 |\n"
+                "| ALI | 24.1 +- 0.4 | 95.7 +- 0.6 | 0.14 +- 0.03 |\n"
+                "| PacGAN2 | 23.8 +- 0.7 | 91.3 +- 0.8 | 0.13 +- 0.04 |\n"
+                "| PacGAN3 | 24.6 +- 0.4 | 94.2 +- 0.4 | 0.06 +- 0.02 |\n"
+                "| PacGAN4 | 24.8 +- 0.2 | 93.6 +- 0.6 | 0.04 +- 0.01 |\n");
+  }
+}
+
+void print_run(const gan::MixtureRunRecord& r) {
+  std::printf("  lambda %-5g seed %2lld: modes %2lld/%lld  hq %5.1f%%  revkl %.3f  (%.0f s)\n", r.lambda,
+              (long long)r.seed, (long long)r.modes, (long long)r.modes_total, 100 * r.high_quality,
+              r.reverse_kl, r.train_seconds);
+  std::fflush(stdout);
+}
+
+// Every metrics.json under dir, one row per lambda. Runs of one row must share every setting but
+// the seed, and all runs the dataset and budget, or the means would mix experiments.
+int table_from(const std::string& dir) {
+  check(std::filesystem::is_directory(dir), "mode_collapse: --table-from ", dir,
+        " is not a directory (give the --out directory of earlier runs)");
+  std::vector<gan::MixtureRunRecord> runs;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir))
+    if (f.is_regular_file() && f.path().filename() == "metrics.json")
+      runs.push_back(gan::read_mixture_metrics(f.path().string()));
+  check(!runs.empty(), "mode_collapse: no metrics.json under ", dir,
+        " (runs write one when given --out)");
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.lambda != b.lambda ? a.lambda < b.lambda : a.seed < b.seed;
+  });
+  const auto& first = runs.front();
+  std::map<double, const gan::MixtureRunRecord*> row_head;
+  std::vector<Row> rows;
+  for (const auto& r : runs) {
+    check(r.dataset == first.dataset && r.iterations == first.iterations, "mode_collapse: ", r.path, " (",
+          r.dataset, ", ", r.iterations, " iterations) and ", first.path, " (", first.dataset, ", ",
+          first.iterations, " iterations) are different experiments; give --table-from a directory of one");
+    auto [it, fresh] = row_head.try_emplace(r.lambda, &r);
+    const auto& h = *it->second;
+    check(r.entropy == h.entropy && r.lr_g == h.lr_g && r.lr_d == h.lr_d && r.batch == h.batch &&
+              r.lambda_decay == h.lambda_decay && r.lambda_end == h.lambda_end,
+          "mode_collapse: ", r.path, " and ", h.path, " have the same lambda but different settings "
+          "(entropy, rates, batch or lambda schedule); they cannot share a row");
+    if (fresh) rows.push_back({r.lambda, {}, {}, {}});
+    rows.back().modes.push_back(double(r.modes));
+    rows.back().hq.push_back(100 * r.high_quality);
+    rows.back().kl.push_back(r.reverse_kl);
+    print_run(r);
+  }
+  std::printf("\n%s, %zu runs read from %s, %lld iterations per run (PacGAN: ~400k)\n\n", first.dataset.c_str(),
+              runs.size(), dir.c_str(), (long long)first.iterations);
+  print_table(first.dataset, rows);
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -28,16 +109,14 @@ int main(int argc, char** argv) {
         .option("iters", "25000", "generator updates per run")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
-        .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)");
+        .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)")
+        .option("table-from", "", "train nothing: print the table of the runs whose metrics.json lie under this directory (an earlier --out)");
     if (!a.parse(argc, argv)) return 0;
+    if (!a.str("table-from").empty()) return table_from(a.str("table-from"));
     const int seeds = int(a.integer("seeds"));
     check(seeds >= 1, "mode_collapse: --seeds must be >= 1");
     const double lam = a.str("lambda") == "auto" ? gan::recommended_mixture_experiment(a.str("dataset")).train.lambda
                                                  : a.num("lambda");
-    struct Row {
-      double lambda;
-      std::vector<double> modes, hq, kl;
-    };
     std::vector<Row> rows{{0.0, {}, {}, {}}, {lam, {}, {}, {}}};
     if (!a.str("only").empty()) rows = {{a.num("only"), {}, {}, {}}};
     const int first = int(a.integer("first-seed"));
@@ -60,36 +139,20 @@ int main(int argc, char** argv) {
         r.hq.push_back(100 * o.metrics.high_quality);
         r.kl.push_back(o.metrics.reverse_kl);
         ++total;
-        std::printf("  lambda %-5g seed %2d: modes %2d/%d  hq %5.1f%%  revkl %.3f  (%.0f s)\n", r.lambda, s,
-                    o.metrics.modes_captured, o.metrics.modes_total, 100 * o.metrics.high_quality,
-                    o.metrics.reverse_kl, o.stats.seconds);
-        std::fflush(stdout);
+        gan::MixtureRunRecord rec;
+        rec.lambda = r.lambda;
+        rec.seed = s;
+        rec.modes = o.metrics.modes_captured;
+        rec.modes_total = o.metrics.modes_total;
+        rec.high_quality = o.metrics.high_quality;
+        rec.reverse_kl = o.metrics.reverse_kl;
+        rec.train_seconds = o.stats.seconds;
+        print_run(rec);
       }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const bool ring = a.str("dataset") == "ring";
     std::printf("\n%s, %d seeds, %lld iterations per run (PacGAN: ~400k), %d runs in %.0f s\n\n",
                 a.str("dataset").c_str(), seeds, (long long)a.integer("iters"), total, secs);
-    std::printf("| method | modes | hq %% | reverse KL |\n|---|---|---|---|\n");
-    for (auto& r : rows) {
-      const auto m = mean_se(r.modes), h = mean_se(r.hq), k = mean_se(r.kl);
-      std::printf("| %s, lambda %g (ours) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n",
-                  r.lambda == 0 ? "plain GAN" : "entropic", r.lambda, m.mean,
-                  m.se, h.mean, h.se, k.mean, k.se);
-    }
-    // PacGAN (Lin et al. 2018) Table 1, as quoted in shared/protocols.md.
-    if (ring) {
-      std::printf("| GAN (PacGAN Table 1) | 6.3 +- 0.5 | 98.2 +- 0.2 | 0.45 +- 0.09 |\n"
-                  "| ALI | 6.6 +- 0.3 | 97.6 +- 0.4 | 0.36 +- 0.04 |\n"
-                  "| PacGAN2 | 7.9 +- 0.1 | 95.6 +- 2.0 | 0.07 +- 0.03 |\n"
-                  "| PacGAN3 | 7.8 +- 0.1 | 97.7 +- 0.3 | 0.10 +- 0.02 |\n"
-                  "| PacGAN4 | 7.8 +- 0.1 | 95.9 +- 1.4 | 0.07 +- 0.02 |\n");
-    } else {
-      std::printf("| GAN (PacGAN Table 1) | 17.3 +- 0.8 | 94.8 +- 0.7 | 0.70 +- 0.07 |\n"
-                  "| ALI | 24.1 +- 0.4 | 95.7 +- 0.6 | 0.14 +- 0.03 |\n"
-                  "| PacGAN2 | 23.8 +- 0.7 | 91.3 +- 0.8 | 0.13 +- 0.04 |\n"
-                  "| PacGAN3 | 24.6 +- 0.4 | 94.2 +- 0.4 | 0.06 +- 0.02 |\n"
-                  "| PacGAN4 | 24.8 +- 0.2 | 93.6 +- 0.6 | 0.04 +- 0.01 |\n");
-    }
+    print_table(a.str("dataset"), rows);
     return 0;
   });
 }

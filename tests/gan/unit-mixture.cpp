@@ -151,3 +151,49 @@ TEST_CASE("mixture experiment: the bandwidth schedule runs geometrically from si
   CHECK_THROWS_WITH_AS(run_mixture_experiment(e), doctest::Contains("needs the kde estimator"), Error);
   fs::remove_all(dir);
 }
+
+TEST_CASE("mixture experiment: metrics.json reads back as written, and a broken one is refused by key") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("entropic-metrics-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  MixtureExperiment e = recommended_mixture_experiment("grid");
+  e.train.iters = 4;
+  e.train.quiet = true;
+  e.train.seed = 7;
+  e.train.lambda = 2.5;
+  e.train.out_dir = dir.string();
+  const MixtureOutcome o = run_mixture_experiment(e);
+  write_mixture_outcome(e, o);
+  const MixtureRunRecord r = read_mixture_metrics((dir / "metrics.json").string());
+  CHECK(r.dataset == "grid");
+  CHECK(r.entropy == describe_entropy(e));
+  CHECK(r.lambda == 2.5);
+  CHECK(r.lambda_decay == doctest::Approx(e.train.lambda_decay));
+  CHECK(r.lambda_end == doctest::Approx(e.train.lambda_end));
+  CHECK(r.lr_g == doctest::Approx(e.train.adam_g.lr));
+  CHECK(r.lr_d == doctest::Approx(e.train.adam_d.lr));
+  CHECK(r.batch == e.train.batch);
+  CHECK(r.iterations == 4);
+  CHECK(r.seed == 7);
+  CHECK(r.modes == o.metrics.modes_captured);
+  CHECK(r.modes_total == 25);
+  CHECK(r.train_seconds == doctest::Approx(o.stats.seconds).epsilon(1e-5));
+  CHECK(r.high_quality == doctest::Approx(o.metrics.high_quality).epsilon(1e-5));
+  if (std::isfinite(o.metrics.reverse_kl))
+    CHECK(r.reverse_kl == doctest::Approx(o.metrics.reverse_kl).epsilon(1e-5));
+  else
+    CHECK(std::isinf(r.reverse_kl));  // written as null
+  // A file without one of the keys, or with a word where a number belongs, names the key.
+  {
+    std::ofstream(dir / "broken.json") << "{\n  \"dataset\": \"grid\",\n  \"entropy\": \"kde\",\n  \"lambda\": three\n}\n";
+  }
+  CHECK_THROWS_WITH_AS(read_mixture_metrics((dir / "broken.json").string()),
+                       doctest::Contains("\"lambda\" is not a number"), Error);
+  {
+    std::ofstream(dir / "broken.json") << "{\n  \"dataset\": \"grid\",\n  \"entropy\": \"kde\",\n  \"lambda\": 3\n}\n";
+  }
+  CHECK_THROWS_WITH_AS(read_mixture_metrics((dir / "broken.json").string()),
+                       doctest::Contains("has no \"lambda_decay\""), Error);
+  CHECK_THROWS_WITH_AS(read_mixture_metrics((dir / "missing.json").string()), doctest::Contains("cannot open"), Error);
+  fs::remove_all(dir);
+}

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -206,6 +208,67 @@ inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutco
   for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
   js << "]\n}\n";
   io::write_text_atomically(dir + "/metrics.json", js.str());
+}
+
+// What one run's metrics.json says: enough to rebuild the table of runs that were split over
+// processes or machines (mode_collapse --table-from).
+struct MixtureRunRecord {
+  std::string path, dataset, entropy;
+  double lambda = 0, lambda_decay = 0, lambda_end = 0, lr_g = 0, lr_d = 0;
+  int64_t batch = 0, iterations = 0, seed = 0, modes = 0, modes_total = 0;
+  double high_quality = 0, reverse_kl = 0;  // reverse_kl: +inf where the file says null
+  double train_seconds = 0;
+};
+
+// Reads a metrics.json written by write_mixture_outcome. It is our own flat format, so a key
+// scan suffices; a missing key or a value that is not a number is an error naming both.
+inline MixtureRunRecord read_mixture_metrics(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  check(bool(in), "mixture: cannot open ", path, " (expected a metrics.json written by mixture2d or mode_collapse --out)");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string s = buf.str();
+  auto value_at = [&](const char* key) {
+    const std::string k = std::string("\"") + key + "\":";
+    const size_t p = s.find(k);
+    check(p != std::string::npos, "mixture: ", path, " has no \"", key,
+          "\" (not a metrics.json of this version of mixture2d / mode_collapse --out?)");
+    return s.find_first_not_of(" \t\r\n", p + k.size());
+  };
+  auto number = [&](const char* key) {
+    const size_t p = value_at(key);
+    if (s.compare(p, 4, "null") == 0) return std::numeric_limits<double>::infinity();
+    const char* b = s.c_str() + p;
+    char* e = nullptr;
+    const double v = std::strtod(b, &e);
+    check(e != b, "mixture: ", path, ": \"", key, "\" is not a number");
+    return v;
+  };
+  auto text = [&](const char* key) {
+    const size_t p = value_at(key);
+    check(s[p] == '"', "mixture: ", path, ": \"", key, "\" is not a string");
+    const size_t e = s.find('"', p + 1);
+    check(e != std::string::npos, "mixture: ", path, ": \"", key, "\" is not terminated");
+    return s.substr(p + 1, e - p - 1);
+  };
+  MixtureRunRecord r;
+  r.path = path;
+  r.dataset = text("dataset");
+  r.entropy = text("entropy");
+  r.lambda = number("lambda");
+  r.lambda_decay = number("lambda_decay");
+  r.lambda_end = number("lambda_end");
+  r.lr_g = number("lr_g");
+  r.lr_d = number("lr_d");
+  r.batch = int64_t(number("batch"));
+  r.iterations = int64_t(number("iterations"));
+  r.seed = int64_t(number("seed"));
+  r.modes = int64_t(number("modes"));
+  r.modes_total = int64_t(number("modes_total"));
+  r.high_quality = number("high_quality");
+  r.reverse_kl = number("reverse_kl");
+  r.train_seconds = number("train_seconds");
+  return r;
 }
 
 }  // namespace entropic::gan
