@@ -27,6 +27,11 @@ using bench::mean_se;
 struct Row {
   double lambda;
   std::vector<double> modes, hq, kl;
+  void add(const gan::MixtureRunRecord& r) {
+    modes.push_back(double(r.modes));
+    hq.push_back(100 * r.high_quality);
+    kl.push_back(r.reverse_kl);
+  }
 };
 
 void print_table(const std::string& dataset, const std::vector<Row>& rows) {
@@ -88,9 +93,7 @@ int table_from(const std::string& dir) {
           "mode_collapse: ", r.path, " and ", h.path, " have the same lambda but different settings "
           "(entropy, rates, batch or lambda schedule); they cannot share a row");
     if (fresh) rows.push_back({r.lambda, {}, {}, {}});
-    rows.back().modes.push_back(double(r.modes));
-    rows.back().hq.push_back(100 * r.high_quality);
-    rows.back().kl.push_back(r.reverse_kl);
+    rows.back().add(r);
     print_run(r);
   }
   std::printf("\n%s, %zu runs read from %s, %lld iterations per run (PacGAN: ~400k)\n\n", first.dataset.c_str(),
@@ -135,9 +138,6 @@ int main(int argc, char** argv) {
           e.train.out_dir = a.str("out") + "/lambda-" + std::to_string(r.lambda) + "/seed-" + std::to_string(s);
         const auto o = gan::run_mixture_experiment(e);
         if (!e.train.out_dir.empty()) gan::write_mixture_outcome(e, o);
-        r.modes.push_back(o.metrics.modes_captured);
-        r.hq.push_back(100 * o.metrics.high_quality);
-        r.kl.push_back(o.metrics.reverse_kl);
         ++total;
         gan::MixtureRunRecord rec;
         rec.lambda = r.lambda;
@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
         rec.high_quality = o.metrics.high_quality;
         rec.reverse_kl = o.metrics.reverse_kl;
         rec.train_seconds = o.stats.seconds;
+        r.add(rec);
         print_run(rec);
       }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
