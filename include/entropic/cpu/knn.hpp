@@ -106,16 +106,23 @@ void knn_kth(const T* x, int64_t n, int64_t d, int k, int64_t* nn_index, T* rho)
   });
 }
 
+// H from the k-th neighbour distances rho[n] (also the cuda backend's, whose search runs on the
+// device and hands the n distances back).
+template <class T>
+double kl_entropy_from_rho(const T* rho, int64_t n, int64_t d, int k, double floor) {
+  double sum_log = 0;
+  for (int64_t i = 0; i < n; ++i) sum_log += std::log(std::max(double(rho[i]), floor));
+  return digamma_int(n) - digamma_int(k) + log_unit_ball_volume(d) +
+         double(d) / double(n) * sum_log;
+}
+
 // Kozachenko-Leonenko forward: fills nn_index[n] and rho[n] (saved for backward), returns H.
 // Assumes 1 <= k < n, floor > 0.
 template <class T>
 double kl_entropy_forward(const T* x, int64_t n, int64_t d, int k, double floor,
                           int64_t* nn_index, T* rho) {
   knn_kth(x, n, d, k, nn_index, rho);
-  double sum_log = 0;
-  for (int64_t i = 0; i < n; ++i) sum_log += std::log(std::max(double(rho[i]), floor));
-  return digamma_int(n) - digamma_int(k) + log_unit_ball_volume(d) +
-         double(d) / double(n) * sum_log;
+  return kl_entropy_from_rho(rho, n, d, k, floor);
 }
 
 // Kozachenko-Leonenko backward: dx[n, d] = dH * dH/dx (overwritten).

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "entropic/core/backend.hpp"
 #include "entropic/cuda/activations.cuh"
@@ -28,6 +29,7 @@
 #include "entropic/cuda/batchnorm.cuh"
 #include "entropic/cuda/elementwise.cuh"
 #include "entropic/cuda/kde.cuh"
+#include "entropic/cuda/knn.cuh"
 #include "entropic/cuda/launch.cuh"
 #include "entropic/cuda/linear.cuh"
 #include "entropic/cuda/loss.cuh"
@@ -185,6 +187,22 @@ class Runtime final : public CudaRuntime {
   AllocatorStats stats_;
 };
 
+// Device memory for one call's temporaries, given back when the call returns, before its
+// kernels have run: safe, as the allocator hands memory out again in stream order only.
+template <class U>
+class DeviceArray {
+ public:
+  DeviceArray(Runtime& rt, int64_t n) : rt_(rt), p_(static_cast<U*>(rt.allocate(sizeof(U) * std::size_t(n)))) {}
+  ~DeviceArray() { rt_.deallocate(p_); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  U* get() const { return p_; }
+
+ private:
+  Runtime& rt_;
+  U* p_;
+};
+
 template <class T>
 class Kernels final : public ops::CudaKernels<T> {
  public:
@@ -267,6 +285,22 @@ class Kernels final : public ops::CudaKernels<T> {
   void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse, double dH,
                     T* dx) override {
     cuda::kde_backward(x, n, d, sigma, leave_one_out, row_lse, dH, dx, rt_.stream());
+  }
+
+  // The O(n^2 d) search; the n indices come back (entropy/knn.hpp checks them and sums H).
+  void knn_search(const T* x, int64_t n, int64_t d, int k, int64_t* nn_index, T* rho) override {
+    DeviceArray<T> dist(rt_, n * k);
+    DeviceArray<int64_t> index(rt_, n);
+    cuda::knn_distances(x, n, d, k, dist.get(), index.get(), rt_.stream());
+    cuda::knn_kth_column(dist.get(), n, k, rho, rt_.stream());
+    rt_.copy(nn_index, index.get(), sizeof(int64_t) * std::size_t(n), CopyKind::device_to_host);
+  }
+  int knn_max_k() const override { return kKnnMaxK; }
+  void knn_backward(const T* x, int64_t n, int64_t d, double floor, const int64_t* nn_index, const T* rho, double dH,
+                    T* dx) override {
+    DeviceArray<int64_t> index(rt_, n);
+    rt_.copy(index.get(), nn_index, sizeof(int64_t) * std::size_t(n), CopyKind::host_to_device);
+    cuda::kl_entropy_backward(x, n, d, floor, index.get(), rho, dH, dx, rt_.stream());
   }
 
   void adam_update(T* w, const T* g, T* m, T* v, int64_t n, T step_size, T rbc2, T b1, T b2, T eps, T wd) override {

@@ -85,6 +85,36 @@ ENTROPIC_UNROLL
   if (nn_index) nn_index[i] = index[k - 1];
 }
 
+// rho[i] = dist[i, k - 1]: the k-th neighbour's distance, the column the estimator uses.
+template <class T>
+__global__ void knn_kth_column_kernel(const T* dist, int64_t n, int k, T* rho) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) rho[i] = dist[i * k + k - 1];
+}
+
+// The Kozachenko-Leonenko gradient, dx = dH * dH/dx (overwritten), as a gather so that it needs
+// no atomics and sums in a fixed order: with f_l = scale / rho_l^2 (0 where rho_l <= floor),
+//   dx_i = f_i (x_i - x_nn(i)) - sum over l with nn(l) = i of f_l (x_l - x_i).
+// A thread owns row i and scans all n indices for the l that point at it: O(n^2) index reads
+// and O(n d) arithmetic, small beside the search's O(n^2 d).
+template <class T>
+__global__ void kl_entropy_backward_kernel(const T* x, int64_t n, int64_t d, double floor, const int64_t* nn,
+                                           const T* rho, double scale, T* dx) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const double ri = double(rho[i]);
+  const double fi = ri > floor ? scale / (ri * ri) : 0.0;
+  const int64_t j = nn[i];
+  for (int64_t c = 0; c < d; ++c) dx[i * d + c] = T(fi * (double(x[i * d + c]) - double(x[j * d + c])));
+  for (int64_t l = 0; l < n; ++l) {
+    if (nn[l] != i) continue;
+    const double rl = double(rho[l]);
+    if (!(rl > floor)) continue;
+    const double fl = scale / (rl * rl);
+    for (int64_t c = 0; c < d; ++c) dx[i * d + c] -= T(fl * (double(x[l * d + c]) - double(x[i * d + c])));
+  }
+}
+
 // ---- host launchers --------------------------------------------------------------------------
 
 template <class T>
@@ -96,6 +126,24 @@ void knn_distances(const T* x, int64_t n, int64_t d, int k, T* dist, int64_t* nn
   const dim3 grid(unsigned(ceil_div(n, kKnnThreads)));
   if (k <= 4) return launch(knn_kernel<T, 4>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist, nn_index);
   launch(knn_kernel<T, kKnnMaxK>, grid, dim3(kKnnThreads), 0, stream, x, n, d, k, dist, nn_index);
+}
+
+template <class T>
+void knn_kth_column(const T* dist, int64_t n, int k, T* rho, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(knn_kth_column_kernel<T>, dim3(unsigned(ceil_div(n, kKnnThreads))), dim3(kKnnThreads), 0, stream, dist, n,
+         k, rho);
+}
+
+// dx = dH * dH/dx for the estimator H = psi(n) - psi(k) + log V_d + (d/n) sum log max(rho, floor);
+// nn (device) and rho (device) from knn_distances / knn_kth_column on the same x.
+template <class T>
+void kl_entropy_backward(const T* x, int64_t n, int64_t d, double floor, const int64_t* nn, const T* rho, double dH,
+                         T* dx, cudaStream_t stream) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "entropic::cuda: T is float or double");
+  if (n == 0) return;
+  launch(kl_entropy_backward_kernel<T>, dim3(unsigned(ceil_div(n, kKnnThreads))), dim3(kKnnThreads), 0, stream, x, n,
+         d, floor, nn, rho, dH * double(d) / double(n), dx);
 }
 
 }  // namespace entropic::cuda

@@ -14,6 +14,7 @@
 #include "entropic/core/tensor.hpp"
 #include "entropic/cpu/knn.hpp"
 #include "entropic/entropy/bandwidth.hpp"
+#include "entropic/ops/backend.hpp"
 
 namespace entropic::entropy {
 
@@ -39,15 +40,25 @@ inline void check_knn_options(const char* op, const KnnOptions& opt, int64_t n) 
 }
 }  // namespace detail
 
-// H of the samples x [n, d] (n >= 2, finite) with the neighbours it used. Samples on cuda are
-// copied to the host for this estimator (n x d values; the search runs on the CPU cores).
+// H of the samples x [n, d] (n >= 2, finite) with the neighbours it used. On cuda the search
+// runs on the device (cuda/knn.cuh, k <= 16) and rho stays there; the indices come to the host.
 template <class T>
-KnnResult<T> knn_entropy(const Tensor<T>& x_in, const KnnOptions& opt = {}) {
-  detail::check_samples("knn_entropy", x_in);
-  const Tensor<T> x = x_in.to(Device::cpu);
+KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
+  detail::check_samples("knn_entropy", x);
   const int64_t n = x.size(0), d = x.size(1);
   detail::check_knn_options("knn_entropy", opt, n);
-  KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n})};
+  const Device dev = x.device();
+  KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n}, dev)};
+  if (dev == Device::cuda) {
+    auto& kernels = ops::cuda_kernels<T>();
+    check(opt.k <= kernels.knn_max_k(), "knn_entropy: k = ", opt.k, " on cuda; the device search keeps at most ",
+          kernels.knn_max_k(), " neighbours a row (use k <= ", kernels.knn_max_k(),
+          ", or move the samples to the cpu)");
+    kernels.knn_search(x.data(), n, d, opt.k, res.nn_index.data(), res.rho.data());
+    const Tensor<T> rho = res.rho.to(Device::cpu);  // n values, for the sum of logs
+    res.entropy = T(cpu::kl_entropy_from_rho(rho.data(), n, d, opt.k, opt.floor));
+    return res;
+  }
   res.entropy =
       T(cpu::kl_entropy_forward(x.data(), n, d, opt.k, opt.floor, res.nn_index.data(),
                                 res.rho.data()));
@@ -56,10 +67,9 @@ KnnResult<T> knn_entropy(const Tensor<T>& x_in, const KnnOptions& opt = {}) {
 
 // dx = dH * dH/dx [n, d] (a new tensor), for the x and result of knn_entropy(x, opt).
 template <class T>
-Tensor<T> knn_entropy_backward(const Tensor<T>& x_in, const KnnResult<T>& res,
+Tensor<T> knn_entropy_backward(const Tensor<T>& x, const KnnResult<T>& res,
                                const KnnOptions& opt, T dH) {
-  detail::check_samples("knn_entropy_backward", x_in);
-  const Tensor<T> x = x_in.to(Device::cpu);
+  detail::check_samples("knn_entropy_backward", x);
   const int64_t n = x.size(0), d = x.size(1);
   detail::check_knn_options("knn_entropy_backward", opt, n);
   check(int64_t(res.nn_index.size()) == n && res.rho.defined() && res.rho.numel() == n,
@@ -69,11 +79,17 @@ Tensor<T> knn_entropy_backward(const Tensor<T>& x_in, const KnnResult<T>& res,
     check(res.nn_index[size_t(i)] >= 0 && res.nn_index[size_t(i)] < n && res.nn_index[size_t(i)] != i,
           "knn_entropy_backward: result.nn_index[", i, "] = ", res.nn_index[size_t(i)],
           " is not another sample's index");
+  check(res.rho.device() == x.device(), "knn_entropy_backward: result.rho is on ", to_string(res.rho.device()),
+        ", x on ", to_string(x.device()), " (pass the result of knn_entropy on this x)");
   check(std::isfinite(double(dH)), "knn_entropy_backward: dH must be finite, got ", dH);
-  Tensor<T> dx({n, d});
-  cpu::kl_entropy_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(), dH,
-                           dx.data());
-  return dx.to(x_in.device());
+  Tensor<T> dx({n, d}, x.device());
+  if (x.device() == Device::cuda)
+    ops::cuda_kernels<T>().knn_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(),
+                                        double(dH), dx.data());
+  else
+    cpu::kl_entropy_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(), dH,
+                             dx.data());
+  return dx;
 }
 
 }  // namespace entropic::entropy

@@ -70,6 +70,14 @@ class CudaKernels {
   virtual void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse,
                             double dH, T* dx) = 0;
 
+  // Kozachenko-Leonenko search: the k-th nearest other sample of each row of x (n, d), its index
+  // into nn_index (n,) on the HOST and its distance into rho (n,) on the device; k <= knn_max_k()
+  virtual void knn_search(const T* x, int64_t n, int64_t d, int k, int64_t* nn_index, T* rho) = 0;
+  virtual int knn_max_k() const = 0;
+  // dx = dH * dH/dx (OVERWRITES); nn_index on the host, as knn_search gave it
+  virtual void knn_backward(const T* x, int64_t n, int64_t d, double floor, const int64_t* nn_index, const T* rho,
+                            double dH, T* dx) = 0;
+
   // One Adam step over n elements (PyTorch semantics, nn/adam.hpp); step_size = lr / bc1,
   // rbc2 = 1 / sqrt(bc2).
   virtual void adam_update(T* w, const T* g, T* m, T* v, int64_t n, T step_size, T rbc2, T b1, T b2, T eps,

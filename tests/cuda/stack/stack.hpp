@@ -235,4 +235,32 @@ TEST_CASE("stack: kde entropy of samples on cuda that hold a NaN is refused with
                        doctest::Contains("non-finite"), Error);
 }
 
+template <class T>
+void check_knn_on_cuda(int64_t n, int64_t d, int k, double tol) {
+  Tensor<T> x = random_tensor<T>({n, d}, 90 + uint64_t(d));
+  const entropy::KnnOptions opt{.k = k};
+  const auto cpu = entropy::knn_entropy(x, opt);
+  const Tensor<T> xc = x.to(Device::cuda);
+  const auto dev = entropy::knn_entropy(xc, opt);
+  CHECK(dev.rho.device() == Device::cuda);  // the search ran there: rho was written on the device
+  CHECK(dev.nn_index == cpu.nn_index);
+  CHECK(all_close(host_values(dev.rho), host_values(cpu.rho), tol, tol, "knn rho"));
+  CHECK(double(dev.entropy) == doctest::Approx(double(cpu.entropy)).epsilon(tol));
+  const Tensor<T> g_cpu = entropy::knn_entropy_backward(x, cpu, opt, T(1.3));
+  const Tensor<T> g_dev = entropy::knn_entropy_backward(xc, dev, opt, T(1.3));
+  CHECK(g_dev.device() == Device::cuda);
+  CHECK(all_close(host_values(g_dev), host_values(g_cpu), tol, tol, "knn gradient"));
+}
+
+TEST_CASE("stack: knn entropy on cuda searches on the device and gives the cpu's H and gradient") {
+  check_knn_on_cuda<double>(150, 2, 5, 1e-12);
+  check_knn_on_cuda<double>(70, 10, 1, 1e-12);
+  check_knn_on_cuda<float>(129, 3, 16, 1e-5);
+  const TensorF x = random_tensor<float>({40, 2}, 5).to(Device::cuda);
+  CHECK_THROWS_WITH_AS(entropy::knn_entropy(x, {.k = 17}), doctest::Contains("k <= 16"), Error);
+  const auto res = entropy::knn_entropy(random_tensor<float>({40, 2}, 5), {.k = 3});
+  CHECK_THROWS_WITH_AS(entropy::knn_entropy_backward(x, res, {.k = 3}, 1.0f),
+                       doctest::Contains("result.rho is on cpu, x on cuda"), Error);
+}
+
 }  // namespace
