@@ -88,10 +88,10 @@ int table_from(const std::string& dir) {
           first.iterations, " iterations) are different experiments; give --table-from a directory of one");
     auto [it, fresh] = row_head.try_emplace(r.lambda, &r);
     const auto& h = *it->second;
-    check(r.entropy == h.entropy && r.lr_g == h.lr_g && r.lr_d == h.lr_d && r.batch == h.batch &&
-              r.lambda_decay == h.lambda_decay && r.lambda_end == h.lambda_end,
+    check(r.entropy == h.entropy && r.lr_g == h.lr_g && r.lr_d == h.lr_d && r.lr_d_warmup == h.lr_d_warmup &&
+              r.batch == h.batch && r.lambda_decay == h.lambda_decay && r.lambda_end == h.lambda_end,
           "mode_collapse: ", r.path, " and ", h.path, " have the same lambda but different settings "
-          "(entropy, rates, batch or lambda schedule); they cannot share a row");
+          "(entropy, rates, the discriminator's warm-up, batch or lambda schedule); they cannot share a row");
     if (fresh) rows.push_back({r.lambda, {}, {}, {}});
     rows.back().add(r);
     print_run(r);
@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
         .option("first-seed", "1", "seeds run from this one up")
         .option("iters", "25000", "generator updates per run")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
+        .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0, in every run; auto = the recommended setting (0)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)")
         .option("table-from", "", "train nothing: print the table of the runs whose metrics.json lie under this directory (an earlier --out)");
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
         // Every other setting is the recommended one, mixture2d's defaults.
         gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
         e.train.iters = a.integer("iters");
+        if (a.str("lr-d-warmup") != "auto") e.train.lr_d_warmup = a.integer("lr-d-warmup");
         e.train.lambda = r.lambda;
         e.train.seed = uint64_t(s);
         e.train.quiet = true;

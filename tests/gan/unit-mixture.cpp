@@ -161,6 +161,7 @@ TEST_CASE("mixture experiment: metrics.json reads back as written, and a broken 
   e.train.quiet = true;
   e.train.seed = 7;
   e.train.lambda = 2.5;
+  e.train.lr_d_warmup = 3;
   e.train.out_dir = dir.string();
   const MixtureOutcome o = run_mixture_experiment(e);
   write_mixture_outcome(e, o);
@@ -172,6 +173,7 @@ TEST_CASE("mixture experiment: metrics.json reads back as written, and a broken 
   CHECK(r.lambda_end == doctest::Approx(e.train.lambda_end));
   CHECK(r.lr_g == doctest::Approx(e.train.adam_g.lr));
   CHECK(r.lr_d == doctest::Approx(e.train.adam_d.lr));
+  CHECK(r.lr_d_warmup == 3);
   CHECK(r.batch == e.train.batch);
   CHECK(r.iterations == 4);
   CHECK(r.seed == 7);

@@ -215,7 +215,7 @@ inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutco
 struct MixtureRunRecord {
   std::string path, dataset, entropy;
   double lambda = 0, lambda_decay = 0, lambda_end = 0, lr_g = 0, lr_d = 0;
-  int64_t batch = 0, iterations = 0, seed = 0, modes = 0, modes_total = 0;
+  int64_t lr_d_warmup = 0, batch = 0, iterations = 0, seed = 0, modes = 0, modes_total = 0;
   double high_quality = 0, reverse_kl = 0;  // reverse_kl: +inf where the file says null
   double train_seconds = 0;
 };
@@ -260,6 +260,7 @@ inline MixtureRunRecord read_mixture_metrics(const std::string& path) {
   r.lambda_end = number("lambda_end");
   r.lr_g = number("lr_g");
   r.lr_d = number("lr_d");
+  r.lr_d_warmup = int64_t(number("lr_d_warmup"));
   r.batch = int64_t(number("batch"));
   r.iterations = int64_t(number("iterations"));
   r.seed = int64_t(number("seed"));
