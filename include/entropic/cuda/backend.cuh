@@ -21,7 +21,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "entropic/core/backend.hpp"
 #include "entropic/cuda/activations.cuh"
