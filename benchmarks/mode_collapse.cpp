@@ -59,9 +59,9 @@ void print_table(const std::string& dataset, const std::vector<Row>& rows) {
 }
 
 void print_run(const gan::MixtureRunRecord& r) {
-  std::printf("  lambda %-5g seed %2lld: modes %2lld/%lld  hq %5.1f%%  revkl %.3f  (%.0f s)\n", r.lambda,
+  std::printf("  lambda %-5g seed %2lld: modes %2lld/%lld  hq %5.1f%%  revkl %.3f  (%s, %.0f s)\n", r.lambda,
               (long long)r.seed, (long long)r.modes, (long long)r.modes_total, 100 * r.high_quality,
-              r.reverse_kl, r.train_seconds);
+              r.reverse_kl, r.lambda == 0 ? "no entropy term" : r.entropy.c_str(), r.train_seconds);
   std::fflush(stdout);
 }
 
@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
     a.option("dataset", "ring", "ring or grid")
         .option("seeds", "10", "number of seeds")
         .option("first-seed", "1", "seeds run from this one up")
-        .option("iters", "25000", "generator updates per run")
+        .option("iters", "auto", "generator updates per run; auto = the recommended setting (25000 on the ring and the grid)")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
+        .option("sigma-end", "auto", "the KDE bandwidth at the last iteration of every run, reached geometrically from the recommended sigma; 0 = constant; auto = the recommended setting (constant on the ring and the grid)")
         .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0, in every run; auto = the recommended setting (0)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)")
@@ -124,13 +125,15 @@ int main(int argc, char** argv) {
     std::vector<Row> rows{{0.0, {}, {}, {}}, {lam, {}, {}, {}}};
     if (!a.str("only").empty()) rows = {{a.num("only"), {}, {}, {}}};
     const int first = int(a.integer("first-seed"));
+    const int64_t iters = a.str("iters") == "auto" ? gan::recommended_mixture_iters(a.str("dataset")) : a.integer("iters");
     const auto t0 = std::chrono::steady_clock::now();
     int total = 0;
     for (auto& r : rows)
       for (int s = first; s < first + seeds; ++s) {
         // Every other setting is the recommended one, mixture2d's defaults.
         gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
-        e.train.iters = a.integer("iters");
+        e.train.iters = iters;
+        if (a.str("sigma-end") != "auto") e.sigma_end = a.num("sigma-end");
         if (a.str("lr-d-warmup") != "auto") e.train.lr_d_warmup = a.integer("lr-d-warmup");
         e.train.lambda = r.lambda;
         e.train.seed = uint64_t(s);
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
         gan::MixtureRunRecord rec;
         rec.lambda = r.lambda;
         rec.seed = s;
+        rec.entropy = gan::describe_entropy(e);
         rec.modes = o.metrics.modes_captured;
         rec.modes_total = o.metrics.modes_total;
         rec.high_quality = o.metrics.high_quality;
@@ -154,7 +158,7 @@ int main(int argc, char** argv) {
       }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("\n%s, %d seeds, %lld iterations per run (PacGAN: ~400k), %d runs in %.0f s\n\n",
-                a.str("dataset").c_str(), seeds, (long long)a.integer("iters"), total, secs);
+                a.str("dataset").c_str(), seeds, (long long)iters, total, secs);
     print_table(a.str("dataset"), rows);
     return 0;
   });

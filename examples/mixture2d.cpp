@@ -23,12 +23,12 @@ int main(int argc, char** argv) {
         .option("estimator", "kde", "kde or knn")
         .option("bandwidth", "fixed", "KDE bandwidth rule: fixed, scott, silverman or median")
         .option("sigma", "auto", "KDE bandwidth when --bandwidth fixed; auto = the recommended setting (0.05 on the ring, 1 on the grid)")
-        .option("sigma-end", "0", "with --bandwidth fixed: the bandwidth at the last iteration, reached geometrically from --sigma; 0 = constant")
+        .option("sigma-end", "auto", "with --bandwidth fixed: the bandwidth at the last iteration, reached geometrically from --sigma; 0 = constant; auto = the recommended setting where --sigma is too (constant on the ring and the grid), else constant")
         .option("k", "5", "neighbour for --estimator knn")
         .option("warmup", "0", "iterations over which lambda ramps up from 0")
         .option("lambda-decay", "auto", "fraction of the run at its end over which lambda goes linearly to --lambda-end (0 = off); auto = the recommended setting")
         .option("lambda-end", "auto", "lambda at the last iteration when --lambda-decay > 0; auto = the recommended setting")
-        .option("iters", "25000", "generator updates")
+        .option("iters", "auto", "generator updates; auto = the recommended setting (25000 on the ring and the grid)")
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
         .option("lr", "auto", "Adam learning rate of the generator; auto = the recommended setting (2e-4)")
@@ -53,13 +53,17 @@ int main(int argc, char** argv) {
     e.device = device;
     e.estimator = a.str("estimator");
     e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
-    if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
     e.knn = {.k = int(a.integer("k"))};
-    e.sigma_end = a.num("sigma-end");
+    // The recommended schedule belongs to the recommended bandwidth; with another estimator,
+    // rule or sigma the bandwidth stays constant unless --sigma-end says otherwise.
+    const bool own_sigma = a.str("sigma") != "auto" || e.estimator != "kde" || e.kde.bandwidth != entropy::Bandwidth::fixed;
+    if (a.str("sigma") != "auto") e.kde.sigma = a.num("sigma");
+    if (a.str("sigma-end") != "auto") e.sigma_end = a.num("sigma-end");
+    else if (own_sigma) e.sigma_end = 0;
     e.snapshot_every = a.integer("snapshot-every");
     check(e.snapshot_every >= 0, "mixture2d: --snapshot-every must be >= 0, got ", e.snapshot_every);
     gan::TrainConfig& cfg = e.train;
-    cfg.iters = a.integer("iters");
+    if (a.str("iters") != "auto") cfg.iters = a.integer("iters");
     cfg.batch = a.integer("batch");
     cfg.d_steps = int(a.integer("d-steps"));
     if (a.str("lambda") != "auto") cfg.lambda = a.num("lambda");
