@@ -113,6 +113,19 @@ TEST_CASE("mixture experiment: snapshots write pictures and a CSV and leave the 
   CHECK(lines[2].rfind("6," + std::to_string(snap.metrics.modes_captured) + ",", 0) == 0);
   e.snapshot_every = 7;
   CHECK_THROWS_WITH_AS(run_mixture_experiment(e), doctest::Contains("snapshot_every (7)"), Error);
+  // A run stopped before its first snapshot left an empty file; resumed, it still gets a header.
+  e.snapshot_every = 3;
+  e.train.iters = 9;
+  e.train.checkpoint_every = 3;
+  { std::ofstream(dir / "snapshots.csv", std::ios::trunc); }
+  REQUIRE(fs::exists(dir / "checkpoint.safetensors"));
+  (void)run_mixture_experiment(e);
+  std::ifstream again(dir / "snapshots.csv");
+  lines.clear();
+  for (std::string l; std::getline(again, l);) lines.push_back(l);
+  REQUIRE(lines.size() >= 2);
+  CHECK(lines[0] == "iter,modes,high_quality,reverse_kl,lambda");
+  CHECK(lines.back().rfind("9,", 0) == 0);
   fs::remove_all(dir);
 }
 

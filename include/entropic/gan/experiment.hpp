@@ -151,9 +151,11 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
     std::filesystem::create_directories(cfg.out_dir);
     const std::string path = cfg.out_dir + "/snapshots.csv";
     const bool resuming = cfg.resume && std::filesystem::exists(trainer.checkpoint_path());
+    // A run stopped before its first snapshot leaves the file empty: the header goes in then too.
+    const bool has_rows = resuming && std::filesystem::exists(path) && std::filesystem::file_size(path) > 0;
     snapshots.open(path, resuming ? std::ios::app : std::ios::trunc);
     check(bool(snapshots), "mixture: cannot open ", path, " for writing");
-    if (!resuming) snapshots << "iter,modes,high_quality,reverse_kl,lambda\n";
+    if (!has_rows) snapshots << "iter,modes,high_quality,reverse_kl,lambda" << std::endl;
     trainer.on_iteration([&](const TrainStats<T>& s) {
       if (s.iteration % e.snapshot_every != 0) return;
       const Tensor<T> samples = evaluate();
