@@ -28,14 +28,19 @@ TEST_CASE("recommended settings: the ring's as published in the README, the grid
   CHECK(g.train.lambda == 3.0);
   CHECK(g.train.lambda_decay == 0.5);
   CHECK(g.train.lambda_end == 0.0);
-  CHECK(g.train.iters == 25000);
+  CHECK(g.train.iters == 60000);
+  CHECK(g.sigma_end == 0.25);  // from sigma 1, geometrically
+  CHECK(r.sigma_end == 0.0);
+  CHECK(recommended_mixture_iters("grid") == 60000);
+  CHECK(recommended_mixture_iters("ring") == 25000);
   CHECK(g.train.adam_g.lr == 2e-4);
   CHECK(g.train.adam_d.lr == 5e-5);  // the discriminator at a quarter of the generator's rate
   CHECK(r.train.adam_d.lr == 2e-4);
   CHECK(g.train.lr_d_warmup == 0);
-  CHECK(lambda_schedule(g.train, 12500) == 3.0);
-  CHECK(lambda_schedule(g.train, 18750) == doctest::Approx(1.5));
-  CHECK(lambda_schedule(g.train, 25000) == 0.0);
+  CHECK(lambda_schedule(g.train, 30000) == 3.0);
+  CHECK(lambda_schedule(g.train, 45000) == doctest::Approx(1.5));
+  CHECK(lambda_schedule(g.train, 60000) == 0.0);
+  CHECK(sigma_schedule(g, 30000, g.train.iters) == doctest::Approx(0.5).epsilon(1e-4));
 }
 
 TEST_CASE("ring and grid: the protocol's means, all distinct") {
