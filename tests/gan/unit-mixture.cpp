@@ -137,6 +137,7 @@ TEST_CASE("mixture experiment: snapshots write pictures and a CSV and leave the 
 TEST_CASE("mixture experiment: the bandwidth schedule runs geometrically from sigma to sigma_end") {
   namespace fs = std::filesystem;
   MixtureExperiment e = recommended_mixture_experiment("grid");
+  e.sigma_end = 0;
   CHECK(sigma_schedule(e, 1, 100) == 1.0);  // no schedule: the fixed sigma throughout
   CHECK(sigma_schedule(e, 100, 100) == 1.0);
   e.sigma_end = 0.25;
