@@ -1,5 +1,5 @@
 // GFLOP/s of entropic::cpu::gemm on the GAN's Linear-layer shapes and 1024^3, against the
-// machine's measured FMA peak and, when /usr/bin/python3 has NumPy, against numpy.matmul
+// machine's measured FMA peak and, when /usr/bin/python3 (or $ENTROPIC_PYTHON) has NumPy, against numpy.matmul
 // (OpenBLAS) timed in the same run on the same shapes.
 //
 //   bench_gemm [--quick] [--repeats R]
@@ -150,16 +150,16 @@ class NumpyPeer {
   NumpyPeer(int repeats) {
     const auto script =
         std::filesystem::path(__FILE__).parent_path() / "peers" / "numpy_matmul.py";
-    if (!std::filesystem::exists(script) || !std::filesystem::exists("/usr/bin/python3") ||
-        std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
-      info_.push_back("skipped: no /usr/bin/python3 with numpy, or no " + script.string());
+    if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python()) ||
+        std::system((bench::peer_python() + " -c 'import numpy' >/dev/null 2>&1").c_str()) != 0) {
+      info_.push_back("skipped: no " + bench::peer_python() + " with numpy, or no " + script.string());
       return;
     }
     char dir[] = "/tmp/bench_gemm.XXXXXX";
     if (!mkdtemp(dir)) return;
     fifo_ = std::string(dir) + "/results";
     if (mkfifo(fifo_.c_str(), 0600) != 0) return;
-    const std::string cmd = "/usr/bin/python3 '" + script.string() + "' --repeats " +
+    const std::string cmd = bench::peer_python() + " '" + script.string() + "' --repeats " +
                             std::to_string(repeats) + " > '" + fifo_ + "'";
     to_py_ = popen(cmd.c_str(), "w");
     if (!to_py_) return;

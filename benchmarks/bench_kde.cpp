@@ -63,7 +63,7 @@
 // flops / time. The exp is built from the same FMA-pipe instructions, so the bound is
 // t_ceiling = flops / FMA peak + exps / exp rate, and pct_of_ceiling = t_ceiling / time.
 //
-// Peers (benchmarks/peers/kde_peers.py, one long-lived /usr/bin/python3 fed the same x through
+// Peers (benchmarks/peers/kde_peers.py, one long-lived /usr/bin/python3, or $ENTROPIC_PYTHON, fed the same x through
 // a file, run right after our versions at each size): PyTorch torch.cdist and the GEMM form
 // |x|^2 + |y|^2 - 2 x y^T, then logsumexp, autograd for the backward; scikit-learn
 // KernelDensity(...).fit(x).score_samples(x) for the forward. Printed as peer / our best.
@@ -455,8 +455,8 @@ class Peers {
  public:
   explicit Peers(int repeats, const std::string& device = "cpu") {
     const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / "kde_peers.py";
-    if (!std::filesystem::exists(script) || !std::filesystem::exists("/usr/bin/python3")) {
-      notes_.push_back("peers: skipped (no /usr/bin/python3 or no " + script.string() + ")");
+    if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python())) {
+      notes_.push_back("peers: skipped (no " + bench::peer_python() + " or no " + script.string() + ")");
       return;
     }
     char dir[] = "/tmp/bench_kde.XXXXXX";
@@ -464,7 +464,7 @@ class Peers {
     dir_ = dir;
     fifo_ = dir_ + "/results";
     if (mkfifo(fifo_.c_str(), 0600) != 0) return;
-    const std::string cmd = "/usr/bin/python3 '" + script.string() + "' --repeats " + std::to_string(repeats) +
+    const std::string cmd = bench::peer_python() + " '" + script.string() + "' --repeats " + std::to_string(repeats) +
                             " --device " + device + " > '" + fifo_ + "'";
     to_py_ = popen(cmd.c_str(), "w");
     if (!to_py_) return;

@@ -54,15 +54,15 @@ struct Peer {
 Peer find_peer() {
   Peer p;
   p.script = (std::filesystem::path(__FILE__).parent_path() / "peers" / "torch_train_step.py").string();
-  p.available = std::filesystem::exists(p.script) && std::filesystem::exists("/usr/bin/python3") &&
-                std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+  p.available = std::filesystem::exists(p.script) && std::filesystem::exists(bench::peer_python()) &&
+                std::system((bench::peer_python() + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
   return p;
 }
 // Best median over torch thread settings 1 and 2; false when no run produced a result.
 bool run_peer(const Peer& p, int repeats, double lambda, Timing& best, std::string& version, int& threads) {
   bool ok = false;
   for (int t : {1, 2}) {
-    const std::string cmd = "/usr/bin/python3 '" + p.script + "' --repeats " + std::to_string(repeats) +
+    const std::string cmd = bench::peer_python() + " '" + p.script + "' --repeats " + std::to_string(repeats) +
                             " --threads " + std::to_string(t) + " --lambda " + std::to_string(lambda);
     FILE* f = popen(cmd.c_str(), "r");
     if (!f) continue;

@@ -4,11 +4,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "entropic/cpu/gemm.hpp"
 
 namespace bench {
+
+// The Python that runs the peers: /usr/bin/python3 (Debian's, with python3-torch) unless
+// ENTROPIC_PYTHON names another, as on GPU machines whose CUDA PyTorch lives in a virtualenv.
+inline std::string peer_python() {
+  const char* p = std::getenv("ENTROPIC_PYTHON");
+  return p && *p ? std::string(p) : std::string("/usr/bin/python3");
+}
 
 struct Stats {
   double median = 0, min = 0, max = 0;

@@ -208,8 +208,9 @@ namespace cuemu {
 
 inline cudaError_t check_config(dim3 grid, dim3 block, std::size_t smem) {
   const unsigned long long n = 1ull * block.x * block.y * block.z;
-  if (n == 0 || n > kMaxThreads || block.x > 1024 || block.y > 1024 || block.z > 64)
-    return cudaErrorInvalidConfiguration;
+  // An H200 with CUDA 13.0 (driver 580) answers a 2048-thread block with cudaErrorInvalidValue
+  // (seen 2026-11-28); older toolkits said cudaErrorInvalidConfiguration. The shim follows the GPU.
+  if (n == 0 || n > kMaxThreads || block.x > 1024 || block.y > 1024 || block.z > 64) return cudaErrorInvalidValue;
   if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535)
     return cudaErrorInvalidConfiguration;
   if (smem > kMaxDynamicSmem) return cudaErrorInvalidValue;
