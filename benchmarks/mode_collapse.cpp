@@ -38,9 +38,9 @@ void print_table(const std::string& dataset, const std::vector<Row>& rows) {
   std::printf("| method | modes | hq %% | reverse KL |\n|---|---|---|---|\n");
   for (auto& r : rows) {
     const auto m = mean_se(r.modes), h = mean_se(r.hq), k = mean_se(r.kl);
-    std::printf("| %s, lambda %g (ours, %zu seeds) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n",
-                r.lambda == 0 ? "plain GAN" : "entropic", r.lambda, r.modes.size(), m.mean, m.se, h.mean,
-                h.se, k.mean, k.se);
+    std::printf("| %s, lambda %g (ours, %zu seed%s) | %.1f +- %.1f | %.1f +- %.1f | %.3f +- %.3f |\n",
+                r.lambda == 0 ? "plain GAN" : "entropic", r.lambda, r.modes.size(), r.modes.size() == 1 ? "" : "s",
+                m.mean, m.se, h.mean, h.se, k.mean, k.se);
   }
   // PacGAN (Lin et al. 2018) Table 1, as quoted in shared/protocols.md.
   if (dataset == "ring") {
@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
         .option("iters", "auto", "generator updates per run; auto = the recommended setting (25000 on the ring, 60000 on the grid)")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("sigma-end", "auto", "the KDE bandwidth at the last iteration of every run, reached geometrically from the recommended sigma; 0 = constant; auto = the recommended setting (constant on the ring, 0.25 on the grid)")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator in every run; auto = the recommended setting")
         .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0, in every run; auto = the recommended setting (0)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)")
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
         gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
         e.train.iters = iters;
         if (a.str("sigma-end") != "auto") e.sigma_end = a.num("sigma-end");
+        if (a.str("lr-d") != "auto") e.train.adam_d.lr = a.num("lr-d");
         if (a.str("lr-d-warmup") != "auto") e.train.lr_d_warmup = a.integer("lr-d-warmup");
         e.train.lambda = r.lambda;
         e.train.seed = uint64_t(s);
@@ -157,8 +159,8 @@ int main(int argc, char** argv) {
         print_run(rec);
       }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("\n%s, %d seeds, %lld iterations per run (PacGAN: ~400k), %d runs in %.0f s\n\n",
-                a.str("dataset").c_str(), seeds, (long long)iters, total, secs);
+    std::printf("\n%s, %d seed%s, %lld iterations per run (PacGAN: ~400k), %d runs in %.0f s\n\n",
+                a.str("dataset").c_str(), seeds, seeds == 1 ? "" : "s", (long long)iters, total, secs);
     print_table(a.str("dataset"), rows);
     return 0;
   });
