@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
         .option("iters", "auto", "generator updates per run; auto = the recommended setting (25000 on the ring, 60000 on the grid)")
         .option("lambda", "auto", "entropy weight of the regularised runs; auto = the recommended setting (1 on the ring, 3 on the grid)")
         .option("sigma-end", "auto", "the KDE bandwidth at the last iteration of every run, reached geometrically from the recommended sigma; 0 = constant; auto = the recommended setting (constant on the ring, 0.25 on the grid)")
-        .option("lr-d", "auto", "Adam learning rate of the discriminator in every run; auto = the recommended setting")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator in every run; auto = the recommended setting (5e-5, a quarter of the generator's)")
         .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0, in every run; auto = the recommended setting (0)")
         .option("only", "", "run only this lambda (0 or the --lambda value), to split the work over processes")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S (as mixture2d does: samples.png, metrics.json, log.csv ...)")

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
         .option("batch", "100", "minibatch size")
         .option("d-steps", "1", "discriminator updates per generator update")
         .option("lr", "auto", "Adam learning rate of the generator; auto = the recommended setting (2e-4)")
-        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = the recommended ratio to --lr (1 on the ring, 1/4 on the grid)")
+        .option("lr-d", "auto", "Adam learning rate of the discriminator; auto = the recommended ratio to --lr (a quarter)")
         .option("lr-d-warmup", "auto", "iterations over which the discriminator's rate ramps up from 0; auto = the recommended setting (0)")
         .option("beta1", "0.5", "Adam beta1")
         .option("ema", "0", "average G's weights with this decay (e.g. 0.999) for the samples; 0 = off")
