@@ -1,6 +1,6 @@
 // GFLOP/s of entropic::cpu::gemm on the GAN's Linear-layer shapes and 1024^3, against the
-// machine's measured FMA peak and, when /usr/bin/python3 (or $ENTROPIC_PYTHON) has NumPy, against numpy.matmul
-// (OpenBLAS) timed in the same run on the same shapes.
+// machine's measured FMA peak and, when /usr/bin/python3 (or $ENTROPIC_PYTHON) has NumPy,
+// against numpy.matmul (OpenBLAS) timed in the same run on the same shapes.
 //
 //   bench_gemm [--quick] [--repeats R]
 //

@@ -63,10 +63,11 @@
 // flops / time. The exp is built from the same FMA-pipe instructions, so the bound is
 // t_ceiling = flops / FMA peak + exps / exp rate, and pct_of_ceiling = t_ceiling / time.
 //
-// Peers (benchmarks/peers/kde_peers.py, one long-lived /usr/bin/python3, or $ENTROPIC_PYTHON, fed the same x through
-// a file, run right after our versions at each size): PyTorch torch.cdist and the GEMM form
-// |x|^2 + |y|^2 - 2 x y^T, then logsumexp, autograd for the backward; scikit-learn
-// KernelDensity(...).fit(x).score_samples(x) for the forward. Printed as peer / our best.
+// Peers (benchmarks/peers/kde_peers.py, one long-lived /usr/bin/python3, or $ENTROPIC_PYTHON,
+// fed the same x through a file, run right after our versions at each size): PyTorch
+// torch.cdist and the GEMM form |x|^2 + |y|^2 - 2 x y^T, then logsumexp, autograd for the
+// backward; scikit-learn KernelDensity(...).fit(x).score_samples(x) for the forward. Printed as
+// peer / our best.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -52,8 +52,7 @@ struct MixtureOutcome {
 // The recommended setting, mixture2d's and mode_collapse's defaults. Adam (G 2e-4, D 5e-5) with
 // beta1 0.5 and a linear decay to 0 over the run (25,000 iterations on the ring, 60,000 on the
 // grid; the protocol's 1e-4, beta1 0.8, 400k iterations take hours on a CPU), batch 100, and per
-// dataset
-// (benchmarks/RESULTS.md has the searches):
+// dataset (benchmarks/RESULTS.md has the searches):
 // - both: the discriminator learns at a quarter of the generator's rate (5e-5). On the ring, at
 //   the full rate one seed of ten (7) ended as an open arc with the mode between its ends empty,
 //   and the modes' masses were less even; at a quarter, all ten seeds keep 8/8 with reverse KL
