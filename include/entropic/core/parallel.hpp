@@ -8,9 +8,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace entropic {
@@ -41,7 +43,9 @@ class ThreadPool {
 
   // Runs fn(chunk) for chunk in [0, n_chunks) on all threads, the caller included, and
   // returns when all are done. Nested calls (from inside fn) run serially on the caller,
-  // which keeps the pool deadlock-free without work stealing.
+  // which keeps the pool deadlock-free without work stealing. The first exception a chunk
+  // throws, on any thread, is rethrown here once every thread has left the job; chunks not
+  // yet started are skipped, since their results would be thrown away with the job.
   void run(int64_t n_chunks, const std::function<void(int64_t)>& fn) {
     if (n_chunks <= 0) return;
     if (n_chunks == 1 || n_threads_ == 1 || inside_pool()) {
@@ -55,6 +59,8 @@ class ThreadPool {
       n_chunks_ = n_chunks;
       next_.store(0);
       pending_ = n_chunks;
+      error_ = nullptr;
+      failed_.store(false);
       ++generation_;
     }
     wake_.notify_all();
@@ -65,6 +71,7 @@ class ThreadPool {
     std::unique_lock lock(mutex_);
     done_.wait(lock, [&] { return pending_ == 0 && active_ == 0; });
     job_ = nullptr;
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
  private:
@@ -82,8 +89,17 @@ class ThreadPool {
   void drain(const std::function<void(int64_t)>& job, int64_t n_chunks) {
     int64_t finished = 0;
     for (int64_t c; (c = next_.fetch_add(1)) < n_chunks;) {
-      job(c);
       ++finished;
+      if (failed_.load(std::memory_order_relaxed)) continue;
+      // An exception escaping a worker thread would call std::terminate; it is kept for the
+      // caller instead, and the chunk still counts as finished so run() does not wait forever.
+      try {
+        job(c);
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+        failed_.store(true, std::memory_order_relaxed);
+      }
     }
     if (finished) {
       std::lock_guard lock(mutex_);
@@ -119,6 +135,8 @@ class ThreadPool {
   const std::function<void(int64_t)>* job_ = nullptr;
   int64_t n_chunks_ = 0, pending_ = 0, active_ = 0;
   std::atomic<int64_t> next_{0};
+  std::exception_ptr error_;       // the job's first exception, guarded by mutex_
+  std::atomic<bool> failed_{false};
   uint64_t generation_ = 0;
   bool stop_ = false;
 };
