@@ -1,12 +1,15 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 #include <limits>
+#include <optional>
 
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/mixture.hpp"
@@ -15,6 +18,7 @@
 #include "entropic/nn/activation.hpp"
 #include "entropic/nn/batchnorm.hpp"
 #include "entropic/nn/linear.hpp"
+#include "io/file_size_limit.hpp"
 
 using namespace entropic;
 namespace fs = std::filesystem;
@@ -282,4 +286,187 @@ TEST_CASE("trainer: the discriminator's rate warms up from 0") {
   CHECK(d_weights(cold) != init);
   c.lr_d_warmup = -1;
   CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(cold.G, cold.D, c, real, kde()), doctest::Contains("lr_d_warmup"), Error);
+}
+
+namespace {
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The rows of a log.csv without the seconds column (the only one that differs between runs),
+// after checking the header. A last line without its newline is returned as it is, so a torn
+// line left in the file makes the comparison fail.
+std::vector<std::string> log_rows(const std::string& path) {
+  const std::string text = read_text(path);
+  std::vector<std::string> rows;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    rows.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  REQUIRE(!rows.empty());
+  CHECK(rows.front() == gan::kLogHeader);
+  rows.erase(rows.begin());
+  for (auto& r : rows) r = r.substr(0, r.rfind(','));
+  return rows;
+}
+
+std::vector<int64_t> iters_of(const std::vector<std::string>& rows) {
+  std::vector<int64_t> it;
+  for (const auto& r : rows) it.push_back(std::stoll(r.substr(0, r.find(','))));
+  return it;
+}
+
+// A crash right after iteration `at`'s log row: the hook runs after the row (and after the
+// checkpoint, when `at` is a checkpoint iteration), so the log holds rows the checkpoint lacks.
+struct Crash {};
+}  // namespace
+
+TEST_CASE("trainer: a run resumed after a crash has the uninterrupted run's log, rows past the checkpoint and a torn line dropped") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string a = temp_dir("log-a"), b = temp_dir("log-b");
+  auto cfg = [](const std::string& out) {
+    auto c = small_config(out, 20);
+    c.log_every = 1;
+    return c;
+  };
+  Nets n1(7);
+  gan::GanTrainer<double> t1(n1.G, n1.D, cfg(a), real, kde());
+  t1.run();
+  const auto whole = log_rows(a + "/log.csv");
+  REQUIRE(whole.size() == 20);
+  for (int k = 0; k < 20; ++k) REQUIRE(iters_of(whole)[size_t(k)] == k + 1);
+
+  // Crashes at 13 (checkpoint at 10), then at 17 (checkpoint at 15): each time the log holds
+  // rows past the checkpoint and a torn row, as a power loss mid-write would leave.
+  for (int64_t crash_at : {13, 17}) {
+    Nets n(7);
+    gan::GanTrainer<double> t(n.G, n.D, cfg(b), real, kde());
+    t.on_iteration([&](const gan::TrainStats<double>& s) {
+      if (s.iteration == crash_at) throw Crash{};
+    });
+    CHECK_THROWS_AS(t.run(), Crash);
+    std::ofstream(b + "/log.csv", std::ios::app) << crash_at + 1 << ",0.69";  // no newline
+    CHECK(iters_of(log_rows(b + "/log.csv")).back() == crash_at + 1);
+  }
+  Nets n3(99);
+  gan::GanTrainer<double> t3(n3.G, n3.D, cfg(b), real, kde());
+  t3.run();
+  const auto resumed = log_rows(b + "/log.csv");
+  CHECK(iters_of(resumed) == iters_of(whole));
+  CHECK(resumed == whole);  // the losses too: the resumed rows are the same iterations' figures
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST_CASE("trainer: truncate_log keeps whole rows up to the checkpoint, the later of repeated iterations, and the header") {
+  const std::string dir = temp_dir("trunc");
+  fs::create_directories(dir);
+  const std::string path = dir + "/log.csv";
+  // An older trainer appended from the checkpoint without cutting: iterations 3 and 4 appear
+  // twice, and the second copies are the ones the continuing run wrote.
+  std::ofstream(path) << gan::kLogHeader << "\n1,a\n2,b\n3,c\n4,d\n3,C\n4,D\n5,E\nnot a row\n6,F\n7,G\n8,H";
+  CHECK(gan::truncate_log(path, 6) == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(read_text(path) == std::string(gan::kLogHeader) + "\n1,a\n2,b\n3,C\n4,D\n5,E\n6,F\n");
+  // Resuming again at the same iteration changes nothing; a checkpoint before the first row keeps the header.
+  CHECK(gan::truncate_log(path, 6).size() == 6);
+  CHECK(gan::truncate_log(path, 0).empty());
+  CHECK(read_text(path) == std::string(gan::kLogHeader) + "\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("trainer: damaged checkpoint metadata and an unusable output directory are Errors that name them") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string dir = temp_dir("meta");
+  {
+    Nets n(7);
+    gan::GanTrainer<double> t(n.G, n.D, small_config(dir, 5), real, kde());
+    t.run();
+  }
+  const std::string ck = dir + "/checkpoint.safetensors";
+  const io::SafeTensorsFile good = io::load_safetensors(ck);
+  auto damaged = [&](const std::string& field, const std::string& value) {
+    io::SafeTensorsFile f = good;
+    f.metadata[field] = value;
+    io::save_safetensors(ck, f);
+    Nets n(7);
+    gan::GanTrainer<double> t(n.G, n.D, small_config(dir, 10), real, kde());
+    try {
+      t.run();
+      FAIL("a checkpoint with ", field, " = '", value, "' was accepted");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string m = damaged("iteration", "12x");
+  CHECK(m.find(ck) != std::string::npos);
+  CHECK(m.find("'iteration' is '12x', not an unsigned 64-bit integer") != std::string::npos);
+  CHECK(m.find("--fresh") != std::string::npos);
+  m = damaged("adam_g.steps", "99999999999999999999999");
+  CHECK(m.find("'adam_g.steps' is '99999999999999999999999', out of range") != std::string::npos);
+  m = damaged("rng_offset", "-1");
+  CHECK(m.find("'rng_offset' is '-1'") != std::string::npos);
+  m = damaged("rng_seed", "");
+  CHECK(m.find("'rng_seed' is ''") != std::string::npos);
+  m = damaged("iteration", "18446744073709551615");
+  CHECK(m.find("past any run's length") != std::string::npos);
+  // The output directory's name is taken by a file.
+  std::ofstream(dir + "/file") << "x";
+  Nets n(7);
+  gan::GanTrainer<double> t(n.G, n.D, small_config(dir + "/file/out", 5), real, kde());
+  const std::string want = "cannot create the output directory " + dir + "/file/out";
+  CHECK_THROWS_WITH_AS(t.run(), doctest::Contains(want.c_str()), Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("trainer: a checkpoint that does not fit on the disk stops training with a clear Error; the last one resumes") {
+  const gan::Mixture mix = gan::ring();
+  auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
+  const std::string a = temp_dir("full-a"), b = temp_dir("full-b");
+  auto cfg = [](const std::string& out) {
+    auto c = small_config(out, 10);
+    c.log_every = 1;
+    return c;
+  };
+  Nets n1(7);
+  gan::GanTrainer<double> t1(n1.G, n1.D, cfg(a), real, kde());
+  t1.run();
+  Nets n2(7);
+  gan::GanTrainer<double> t2(n2.G, n2.D, cfg(b), real, kde());
+  const std::string ck = t2.checkpoint_path();
+  std::string message;
+  std::optional<test::FileSizeLimit> full_disk;
+  t2.on_iteration([&](const gan::TrainStats<double>& s) {
+    // Once the checkpoint at 5 is written the disk "fills up": the small log rows still fit,
+    // the next checkpoint does not.
+    if (s.iteration == 5) full_disk.emplace(fs::file_size(ck) / 2);
+  });
+  try {
+    t2.run();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  full_disk.reset();  // before anything else writes, doctest's report included
+  CHECK(message.find("write " + ck) != std::string::npos);
+  CHECK(message.find(std::strerror(EFBIG)) != std::string::npos);
+  CHECK(message.find("is unchanged") != std::string::npos);
+  CHECK_FALSE(fs::exists(ck + ".tmp"));
+  CHECK(io::load_safetensors(ck).metadata.at("iteration") == "5");
+  // With room again, the run resumes from 5 and ends where the uninterrupted one did.
+  Nets n3(99);
+  gan::GanTrainer<double> t3(n3.G, n3.D, cfg(b), real, kde());
+  t3.run();
+  CHECK(log_rows(b + "/log.csv") == log_rows(a + "/log.csv"));
+  auto p1 = n1.G.parameters(), p3 = n3.G.parameters();
+  for (size_t k = 0; k < p1.size(); ++k) CHECK(p1[k].value().vec() == p3[k].value().vec());
+  fs::remove_all(a);
+  fs::remove_all(b);
 }

@@ -1,8 +1,17 @@
 // The GAN trainer: D steps per G step with Adam, the entropy term on the generator's own
 // minibatch, a CSV log, periodic checkpoints it can resume from, and a NaN/Inf guard that stops
 // with a clear message and leaves the last good checkpoint in place.
+//
+// Crash consistency: a process killed at any moment (kill -9, out of memory) leaves
+// checkpoint.safetensors either the previous or the new checkpoint, never a mix
+// (io::write_atomically), and log.csv a prefix of whole rows (io::AppendFile). Before a
+// checkpoint is written, the log rows up to it are synced, so the log never lacks a row the
+// checkpoint has passed; on resuming from iteration k the log is cut back to its rows up to k,
+// so the resumed run's rows continue it with none repeated and none missing.
 #pragma once
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -10,9 +19,12 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "entropic/gan/objective.hpp"
 #include "entropic/gan/progress.hpp"
+#include "entropic/io/file.hpp"
 #include "entropic/io/safetensors.hpp"
 #include "entropic/nn/adam.hpp"
 #include "entropic/nn/module.hpp"
@@ -53,6 +65,52 @@ inline double lambda_schedule(const TrainConfig& c, int64_t it) {
   if (c.lambda_decay <= 0 || len <= 0 || it <= start) return base;
   const double t = std::min(1.0, double(it - start) / double(len));
   return base + (c.lambda_end - base) * t;
+}
+
+inline constexpr const char* kLogHeader = "iter,d_loss,g_adv,entropy,lambda,sigma,seconds";
+
+// Cuts a log.csv written by GanTrainer back to the rows of iterations 1..k, the state of a run
+// resumed from a checkpoint at iteration k: drops the rows written after that checkpoint, a
+// last line without its newline (a write torn by a power loss or a full disk) and any line whose
+// iteration does not parse. Where the iterations go back (a log appended to by an older version
+// that did not cut it), the later rows replace the earlier ones from that iteration on, since
+// they belong to the run that continued. Rewrites the file atomically when anything changed and
+// returns the iterations of the rows kept, in order.
+inline std::vector<int64_t> truncate_log(const std::string& path, int64_t k) {
+  std::ifstream in(path, std::ios::binary);
+  check(bool(in), "trainer: cannot open ", path, " to resume its log; remove it or use --fresh");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  std::vector<std::string> rows;
+  std::vector<int64_t> iters;
+  size_t pos = 0;
+  bool first = true;
+  while (pos < text.size()) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;  // torn last line
+    const std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (first && line.rfind("iter,", 0) == 0) {
+      first = false;
+      continue;
+    }
+    first = false;
+    int64_t it = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), it);
+    if (ec != std::errc() || end == line.data() + line.size() || *end != ',' || it < 1) continue;
+    if (it > k) continue;
+    while (!iters.empty() && iters.back() >= it) {
+      iters.pop_back();
+      rows.pop_back();
+    }
+    iters.push_back(it);
+    rows.push_back(line);
+  }
+  std::string kept = std::string(kLogHeader) + "\n";
+  for (const auto& r : rows) kept += r + "\n";
+  if (kept != text) io::write_text_atomically(path, kept);
+  return iters;
 }
 
 // The entropy estimate of a generated batch and the bandwidth it used (NaN when none).
@@ -103,18 +161,27 @@ class GanTrainer {
   // Trains up to cfg.iters iterations (resuming first when asked and a checkpoint exists).
   TrainStats<T> run() {
     const bool files = !cfg_.out_dir.empty();
-    if (files) std::filesystem::create_directories(cfg_.out_dir);
+    if (files) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg_.out_dir, ec);
+      check(!ec && std::filesystem::is_directory(cfg_.out_dir), "trainer: cannot create the output directory ",
+            cfg_.out_dir, " (", ec ? ec.message() : std::string("a file of that name is in the way"),
+            "); choose another output directory");
+      // Left by a run killed while writing a checkpoint; the checkpoint itself is the last one
+      // that was complete, so the partial copy is of no use.
+      std::filesystem::remove(checkpoint_path() + ".tmp", ec);
+    }
     if (files && cfg_.resume && std::filesystem::exists(checkpoint_path())) {
       load_checkpoint(checkpoint_path());
       if (!cfg_.quiet) std::printf("resuming from %s at iteration %lld\n", checkpoint_path().c_str(), (long long)it_);
     }
-    std::ofstream log;
+    io::AppendFile log;
     if (files) {
       const std::string path = cfg_.out_dir + "/log.csv";
       const bool fresh = it_ == 0 || !std::filesystem::exists(path);
-      log.open(path, fresh ? std::ios::trunc : std::ios::app);
-      check(bool(log), "trainer: cannot open ", path, " for writing");
-      if (fresh) log << "iter,d_loss,g_adv,entropy,lambda,sigma,seconds\n";
+      if (!fresh) truncate_log(path, it_);
+      log.open(path, fresh);
+      if (fresh) log.write_line(kLogHeader);
     }
     // Plain lines (not a terminal) every 2% of the run at most, so long runs stay readable.
     Progress bar(cfg_.iters, it_, std::max(cfg_.log_every, cfg_.iters / 50));
@@ -134,20 +201,23 @@ class GanTrainer {
           m << "No checkpoint was written yet; lower the learning rate or lambda.";
         fail(m.str());
       }
-      if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters))
-        log << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ','
-            << lambda_schedule(cfg_, it_) << ',' << s.sigma << ',' << s.seconds
-            << std::endl;  // flushed, so the log can be followed while training runs
+      if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters)) {
+        std::ostringstream row;  // one write per row, so the log can be followed while training runs
+        row << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ',' << lambda_schedule(cfg_, it_)
+            << ',' << s.sigma << ',' << s.seconds;
+        log.write_line(row.str());
+      }
       if (!cfg_.quiet) {
         char f[128];
         std::snprintf(f, sizeof f, "d %.3f g %.3f H %.3f", s.d_loss, s.g_adv, s.entropy);
         bar.update(it_, f);
       }
-      if (files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters))
+      if (files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters)) {
+        log.sync();  // the rows up to this checkpoint are durable before it is
         save_checkpoint(checkpoint_path());
+      }
       if (hook_) hook_(s);
     }
-    if (log.is_open()) log.flush();
     return s;
   }
 
@@ -270,7 +340,15 @@ class GanTrainer {
     auto meta = [&](const std::string& k) {
       auto i = f.metadata.find(k);
       check(i != f.metadata.end(), "trainer: checkpoint ", path, " lacks '", k, "'");
-      return std::stoull(i->second);
+      const std::string& v = i->second;
+      uint64_t x = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+      check(!v.empty() && ec == std::errc() && end == v.data() + v.size(), "trainer: checkpoint ", path,
+            ": metadata field '", k, "' is '", printable(v), "', ",
+            ec == std::errc::result_out_of_range ? "out of range for" : "not",
+            " an unsigned 64-bit integer; the file is damaged or not a checkpoint of this trainer: "
+            "move it away to start afresh (or use --fresh)");
+      return x;
     };
     auto get_adam = [&](const std::string& p, nn::Adam<T>& o) {
       for (size_t k = 0; k < o.first_moments().size(); ++k) {
@@ -288,7 +366,10 @@ class GanTrainer {
         ema_.push_back(v.value().clone());
         f.get("G_ema." + name, ema_.back());
       }
-    it_ = int64_t(meta("iteration"));
+    const uint64_t iteration = meta("iteration");
+    check(iteration <= uint64_t(INT64_MAX), "trainer: checkpoint ", path, ": metadata field 'iteration' is ", iteration,
+          ", past any run's length; the file is damaged: move it away to start afresh (or use --fresh)");
+    it_ = int64_t(iteration);
     check(meta("rng_seed") == rng_.seed(), "trainer: checkpoint ", path, " was made with seed ",
           meta("rng_seed"), " but this run uses seed ", rng_.seed(),
           "; use the same --seed or another output directory");
