@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
         .option("device", "cpu", "cpu or cuda")
         .option("out", "out/mixture2d", "output directory")
         .option("checkpoint-every", "1000", "iterations between checkpoints")
+        .option("log-every", "100", "iterations between rows of DIR/log.csv")
         .option("snapshot-every", "0", "iterations between snapshots (DIR/samples_<iter>.png and a row of DIR/snapshots.csv); 0 = none")
         .flag("fresh", "ignore an existing checkpoint in --out instead of resuming")
         .flag("quiet", "no progress output");
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     if (a.str("lr-d-warmup") != "auto") cfg.lr_d_warmup = a.integer("lr-d-warmup");
     cfg.out_dir = a.str("out");
     cfg.checkpoint_every = a.integer("checkpoint-every");
+    cfg.log_every = a.integer("log-every");
     cfg.resume = !a.has("fresh");
     cfg.quiet = a.has("quiet");
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
