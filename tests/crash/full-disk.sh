@@ -5,6 +5,8 @@
 #   - ulimit -f with SIGXFSZ ignored (anyone): writes past the limit fail with EFBIG;
 #   - a 16 MB tmpfs (root, where mount is allowed; skipped otherwise): one 10.7 MB checkpoint
 #     fits, the temporary copy of the next one does not, so the write fails with ENOSPC.
+# Where it can mount, it also runs mixture2d on a read-only filesystem, the unwritable output
+# directory that root's permissions cannot otherwise produce.
 #
 # usage: full-disk.sh MIXTURE2D CHECK_CHECKPOINT WORKDIR
 set -euo pipefail
@@ -52,7 +54,15 @@ if [ "$(id -u)" -ne 0 ] || ! mount -t tmpfs -o size=16m tmpfs "$dir" 2>/dev/null
   echo "full-disk: PASSED (file size limit)"
   exit 0
 fi
-trap 'umount "$dir" 2>/dev/null || true' EXIT
+ro=$work/read-only
+mkdir -p "$ro"
+trap 'umount "$dir" 2>/dev/null || true; umount "$ro" 2>/dev/null || true' EXIT
 expect_full "$dir" "No space left on device: the disk is full" "$work/tmpfs.out" \
   "$mixture" "${args[@]}" --iters 10 --out "$dir"
-echo "full-disk: PASSED (file size limit and a full tmpfs)"
+
+mount -t tmpfs -o ro,size=1m tmpfs "$ro" || fail "cannot mount a read-only tmpfs although a tmpfs mounted"
+if "$mixture" "${args[@]}" --iters 10 --out "$ro" >"$work/read-only.out" 2>&1; then fail "mixture2d ran on a read-only filesystem"; fi
+grep -q "cannot open $ro/log.csv for writing (Read-only file system)" "$work/read-only.out" ||
+  { cat "$work/read-only.out"; fail "the read-only output directory is not named with its errno"; }
+echo "full-disk: mixture2d said: $(tail -1 "$work/read-only.out")"
+echo "full-disk: PASSED (file size limit, a full tmpfs, a read-only tmpfs)"
