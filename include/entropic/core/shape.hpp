@@ -20,10 +20,21 @@ class Shape {
     check(i >= -rank() && i < rank(), "shape: axis ", i, " out of range for ", str());
     return dims_[size_t(i < 0 ? i + rank() : i)];
   }
+  // Checked because a shape can come from a file (a checkpoint header): a product past int64
+  // would wrap, and a wrapped count could pass a size check it should fail.
   int64_t numel() const {
     int64_t n = 1;
-    for (auto d : dims_) n *= d;
+    for (auto d : dims_)
+      check(!__builtin_mul_overflow(n, d, &n), "shape: ", str(),
+            " has more elements than an int64 can count; the dimensions are corrupt or far too large");
     return n;
+  }
+  // The bytes of a tensor of this shape with `elem`-byte elements, checked like numel().
+  int64_t bytes(int64_t elem) const {
+    int64_t b = 0;
+    check(!__builtin_mul_overflow(numel(), elem, &b), "shape: ", str(), " of ", elem,
+          "-byte elements is more bytes than an int64 can count; the dimensions are corrupt or far too large");
+    return b;
   }
   const std::vector<int64_t>& dims() const { return dims_; }
   bool operator==(const Shape& o) const { return dims_ == o.dims_; }
