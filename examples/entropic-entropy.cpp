@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       const std::string s = argv[i];
       if (s.rfind("--", 0) != 0 && (i == 1 || std::string(argv[i - 1]).rfind("--", 0) != 0 ||
                                     std::string(argv[i - 1]) == "--loo")) {
-        check(file.empty(), "entropic-entropy: more than one file given ('", file, "' and '", s, "')");
+        check(file.empty(), "entropic-entropy: more than one file given ('", printable(file), "' and '", printable(s), "')");
         file = s;
       } else {
         rest.push_back(argv[i]);

@@ -12,6 +12,7 @@
 #include <entropic/entropic.hpp>
 #include <entropic/gan/image_experiment.hpp>
 #include <entropic/io/file.hpp>
+#include <entropic/io/json.hpp>
 #include <entropic/util/cli.hpp>
 
 #include <cstdio>
@@ -82,17 +83,23 @@ int main(int argc, char** argv) {
     const gan::ImageOutcome o = gan::run_image_experiment(e, data, &eval, note);
     const gan::ImageMetrics& m = o.metrics;
 
-    std::ostringstream js;
-    js << "{\n  \"data\": \"" << data.name << "\",\n  \"lambda\": " << cfg.lambda << ",\n  \"estimator\": \""
-       << e.estimator << "\",\n  \"entropy_space\": \"" << e.entropy_space << "\",\n  \"iterations\": " << cfg.iters
-       << ",\n  \"seed\": " << cfg.seed << ",\n  \"eval_samples\": " << e.eval_samples
-       << ",\n  \"classes_covered\": " << m.classes.covered << ",\n  \"classes\": " << m.classes.classes
-       << ",\n  \"kl_uniform\": " << m.classes.kl_uniform << ",\n  \"ndb\": " << m.ndb.different
-       << ",\n  \"ndb_k\": " << m.ndb.k << ",\n  \"ndb_over_k\": " << m.ndb.ndb_over_k << ",\n  \"ndb_js\": "
-       << m.ndb.js << ",\n  \"class_counts\": [";
-    for (size_t k = 0; k < m.classes.counts.size(); ++k) js << (k ? ", " : "") << m.classes.counts[k];
-    js << "]\n}\n";
-    io::write_text_atomically(cfg.out_dir + "/metrics.json", js.str());
+    json::Value js = json::Value::object();
+    js.set("data", data.name);
+    js.set("lambda", cfg.lambda);
+    js.set("estimator", e.estimator);
+    js.set("entropy_space", e.entropy_space);
+    js.set("iterations", cfg.iters);
+    js.set("seed", cfg.seed);
+    js.set("eval_samples", e.eval_samples);
+    js.set("classes_covered", m.classes.covered);
+    js.set("classes", m.classes.classes);
+    js.set("kl_uniform", m.classes.kl_uniform);
+    js.set("ndb", m.ndb.different);
+    js.set("ndb_k", m.ndb.k);
+    js.set("ndb_over_k", m.ndb.ndb_over_k);
+    js.set("ndb_js", m.ndb.js);
+    js.set("class_counts", m.classes.counts);
+    io::write_text_atomically(cfg.out_dir + "/metrics.json", json::dump(js, 2) + "\n");
     note("wrote " + cfg.out_dir + "/metrics.json");
     std::printf("classes=%d/%d kl=%.3f ndb=%d/%d js=%.4f\n", m.classes.covered, m.classes.classes,
                 m.classes.kl_uniform, m.ndb.different, m.ndb.k, m.ndb.js);

@@ -186,3 +186,27 @@ TEST_CASE("digits: scikit-learn's file, when python3-sklearn is installed") {
   CHECK(lo == -1.0f);
   CHECK(hi == 1.0f);
 }
+
+TEST_CASE("idx bad inputs: empty, binary garbage, huge dimensions, odd bytes in the path") {
+  TempDir d;
+  const std::string empty = write_raw(d.path("empty"), {});
+  CHECK_THROWS_WITH_AS(data::read_idx(empty, 3),
+                       (empty + ": not an IDX file (0 bytes, shorter than the 4-byte magic number)").c_str(), Error);
+  const std::string png = write_raw(d.path("pic.png"), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+  CHECK_THROWS_WITH_AS(data::read_idx(png, 3),
+                       (png + ": bad magic number 0x89504e47, expected 0x00000803 (unsigned-byte IDX of rank 3: images)").c_str(),
+                       Error);
+  // Issue 15's overflow class: three dimensions of up to 2^32 - 1 multiply past int64 (undefined
+  // behaviour before the product was checked); now the header is refused by name.
+  Bytes huge{0, 0, 0x08, 3};
+  for (uint32_t v : {0xffffffffu, 0xffffffffu, 1u}) put_u32(huge, v);
+  const std::string hp = write_raw(d.path("huge"), huge);
+  CHECK_THROWS_WITH_AS(data::read_idx(hp, 3),
+                       (hp + ": dimensions [4294967295, 4294967295] describe more than 2^40 bytes; the header is corrupt").c_str(),
+                       Error);
+  const std::string gz = write_gz(d.path("huge.gz"), huge);
+  CHECK_THROWS_WITH_AS(data::read_idx(gz, 3), doctest::Contains("describe more than 2^40 bytes"), Error);
+  // A path with an escape sequence in it is quoted printably.
+  const std::string odd = d.path("bad\x1b[2Jname");
+  CHECK_THROWS_WITH_AS(data::read_idx(odd, 3), ("read " + d.path("bad") + "\\x1b[2Jname: no such file").c_str(), Error);
+}

@@ -35,10 +35,12 @@ struct ImageDataset {
 };
 
 // The whole file, decompressed when it is gzip. Errors name the file and the reason.
-inline std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
-  check(std::filesystem::exists(path), "read ", path, ": no such file");
-  check(!std::filesystem::is_directory(path), "read ", path, ": is a directory, expected a file");
-  gzFile f = gzopen(path.c_str(), "rb");
+inline std::vector<uint8_t> read_maybe_gzip(const std::string& file) {
+  // Paths come from command lines and may hold any bytes; messages quote them printably.
+  const std::string path = printable(file, 4096);
+  check(std::filesystem::exists(file), "read ", path, ": no such file");
+  check(!std::filesystem::is_directory(file), "read ", path, ": is a directory, expected a file");
+  gzFile f = gzopen(file.c_str(), "rb");
   check(f != nullptr, "read ", path, ": cannot open it");
   std::vector<uint8_t> out;
   std::vector<uint8_t> buf(1 << 16);
@@ -66,7 +68,9 @@ struct IdxArray {
 };
 
 // Parses the bytes of an IDX file; `path` and `rank` (the expected rank) are for the checks.
-inline IdxArray parse_idx(const std::vector<uint8_t>& b, int rank, const std::string& path) {
+inline IdxArray parse_idx(const std::vector<uint8_t>& b, int rank, const std::string& file) {
+  check(rank >= 1 && rank <= 8, "parse_idx: rank ", rank, " is not an IDX rank (1 to 8)");
+  const std::string path = printable(file, 4096);
   check(b.size() >= 4, path, ": not an IDX file (", b.size(), " bytes, shorter than the 4-byte magic number)");
   const uint32_t magic = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
   const uint32_t want = 0x800u | uint32_t(rank);
@@ -88,8 +92,9 @@ inline IdxArray parse_idx(const std::vector<uint8_t>& b, int rank, const std::st
     const int64_t d = int64_t(uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]);
     check(d > 0, path, ": dimension ", r, " is 0");
     a.dims.push_back(d);
-    count *= d;
-    check(count < (int64_t(1) << 40), path, ": dimensions too large");
+    // Each dimension may be up to 2^32 - 1, so the product is checked before it can wrap.
+    check(!__builtin_mul_overflow(count, d, &count) && count < (int64_t(1) << 40), path, ": dimensions ",
+          Shape(a.dims).str(), " describe more than 2^40 bytes; the header is corrupt");
   }
   const size_t have = b.size() - header;
   check(have >= size_t(count), path, ": truncated data: the header promises ", count, " bytes, the file has ", have);

@@ -16,7 +16,9 @@
 #include "entropic/gan/mixture.hpp"
 #include "entropic/gan/networks.hpp"
 #include "entropic/gan/plot.hpp"
+#include "entropic/gan/run_record.hpp"
 #include "entropic/io/file.hpp"
+#include "entropic/io/json.hpp"
 #include "entropic/gan/trainer.hpp"
 
 namespace entropic::gan {
@@ -214,79 +216,25 @@ inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutco
   io::write_text_atomically(dir + "/samples.csv", csv.str());
   plot_samples(dir + "/samples.png", o.samples, mix,
                mixture_title(mix, c.lambda, std::to_string(c.iters) + " iterations", m));
-  std::ostringstream js;
-  js << "{\n  \"dataset\": \"" << mix.name << "\",\n  \"lambda\": " << c.lambda << ",\n  \"lambda_decay\": "
-     << c.lambda_decay << ",\n  \"lambda_end\": " << c.lambda_end << ",\n  \"entropy\": \"" << describe_entropy(e)
-     << "\",\n  \"lr_g\": " << c.adam_g.lr << ",\n  \"lr_d\": " << c.adam_d.lr << ",\n  \"lr_d_warmup\": " << c.lr_d_warmup << ",\n  \"batch\": " << c.batch
-     << ",\n  \"iterations\": " << c.iters << ",\n  \"seed\": " << c.seed << ",\n  \"modes\": " << m.modes_captured
-     << ",\n  \"modes_total\": " << m.modes_total << ",\n  \"high_quality\": " << m.high_quality
-     << ",\n  \"reverse_kl\": " << (std::isfinite(m.reverse_kl) ? std::to_string(m.reverse_kl) : std::string("null"))
-     << ",\n  \"train_seconds\": " << o.stats.seconds << ",\n  \"counts\": [";
-  for (size_t k = 0; k < m.counts.size(); ++k) js << (k ? ", " : "") << m.counts[k];
-  js << "]\n}\n";
-  io::write_text_atomically(dir + "/metrics.json", js.str());
-}
-
-// What one run's metrics.json says: enough to rebuild the table of runs that were split over
-// processes or machines (mode_collapse --table-from).
-struct MixtureRunRecord {
-  std::string path, dataset, entropy;
-  double lambda = 0, lambda_decay = 0, lambda_end = 0, lr_g = 0, lr_d = 0;
-  int64_t lr_d_warmup = 0, batch = 0, iterations = 0, seed = 0, modes = 0, modes_total = 0;
-  double high_quality = 0, reverse_kl = 0;  // reverse_kl: +inf where the file says null
-  double train_seconds = 0;
-};
-
-// Reads a metrics.json written by write_mixture_outcome. It is our own flat format, so a key
-// scan suffices; a missing key or a value that is not a number is an error naming both.
-inline MixtureRunRecord read_mixture_metrics(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  check(bool(in), "mixture: cannot open ", path, " (expected a metrics.json written by mixture2d or mode_collapse --out)");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string s = buf.str();
-  auto value_at = [&](const char* key) {
-    const std::string k = std::string("\"") + key + "\":";
-    const size_t p = s.find(k);
-    check(p != std::string::npos, "mixture: ", path, " has no \"", key,
-          "\" (not a metrics.json of this version of mixture2d / mode_collapse --out?)");
-    return s.find_first_not_of(" \t\r\n", p + k.size());
-  };
-  auto number = [&](const char* key) {
-    const size_t p = value_at(key);
-    if (s.compare(p, 4, "null") == 0) return std::numeric_limits<double>::infinity();
-    const char* b = s.c_str() + p;
-    char* e = nullptr;
-    const double v = std::strtod(b, &e);
-    check(e != b, "mixture: ", path, ": \"", key, "\" is not a number");
-    return v;
-  };
-  auto text = [&](const char* key) {
-    const size_t p = value_at(key);
-    check(s[p] == '"', "mixture: ", path, ": \"", key, "\" is not a string");
-    const size_t e = s.find('"', p + 1);
-    check(e != std::string::npos, "mixture: ", path, ": \"", key, "\" is not terminated");
-    return s.substr(p + 1, e - p - 1);
-  };
-  MixtureRunRecord r;
-  r.path = path;
-  r.dataset = text("dataset");
-  r.entropy = text("entropy");
-  r.lambda = number("lambda");
-  r.lambda_decay = number("lambda_decay");
-  r.lambda_end = number("lambda_end");
-  r.lr_g = number("lr_g");
-  r.lr_d = number("lr_d");
-  r.lr_d_warmup = int64_t(number("lr_d_warmup"));
-  r.batch = int64_t(number("batch"));
-  r.iterations = int64_t(number("iterations"));
-  r.seed = int64_t(number("seed"));
-  r.modes = int64_t(number("modes"));
-  r.modes_total = int64_t(number("modes_total"));
-  r.high_quality = number("high_quality");
-  r.reverse_kl = number("reverse_kl");
-  r.train_seconds = number("train_seconds");
-  return r;
+  json::Value js = json::Value::object();
+  js.set("dataset", mix.name);
+  js.set("lambda", c.lambda);
+  js.set("lambda_decay", c.lambda_decay);
+  js.set("lambda_end", c.lambda_end);
+  js.set("entropy", describe_entropy(e));
+  js.set("lr_g", c.adam_g.lr);
+  js.set("lr_d", c.adam_d.lr);
+  js.set("lr_d_warmup", c.lr_d_warmup);
+  js.set("batch", c.batch);
+  js.set("iterations", c.iters);
+  js.set("seed", c.seed);
+  js.set("modes", m.modes_captured);
+  js.set("modes_total", m.modes_total);
+  js.set("high_quality", m.high_quality);
+  js.set("reverse_kl", m.reverse_kl);  // written as null when not finite
+  js.set("train_seconds", o.stats.seconds);
+  js.set("counts", m.counts);
+  io::write_text_atomically(dir + "/metrics.json", json::dump(js, 2) + "\n");
 }
 
 }  // namespace entropic::gan

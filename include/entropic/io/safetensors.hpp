@@ -3,16 +3,20 @@
 // {string: string}}, then the raw little-endian tensor bytes. Chosen so a trained generator's
 // weights load in PyTorch with safetensors.torch.load_file, names matching nn.Sequential's.
 #pragma once
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "entropic/core/tensor.hpp"
 #include "entropic/io/file.hpp"
+#include "entropic/io/json.hpp"
 
 namespace entropic::io {
 
@@ -52,154 +56,102 @@ struct SafeTensorsFile {
   bool has(const std::string& name) const { return tensors.count(name) != 0; }
 };
 
-namespace detail {
-inline std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    o += c;
+// The file's bytes: an 8-byte little-endian header length, the header padded with spaces to a
+// multiple of 8, then the tensors' bytes in the header's order.
+inline std::string safetensors_bytes(const SafeTensorsFile& f) {
+  json::Value h = json::Value::object();
+  if (!f.metadata.empty()) {
+    json::Value m = json::Value::object();
+    for (const auto& [k, v] : f.metadata) m.set(k, v);
+    h.set("__metadata__", std::move(m));
   }
-  return o;
+  int64_t off = 0;
+  for (const auto& [name, t] : f.tensors) {
+    json::Value e = json::Value::object();
+    e.set("dtype", t.dtype);
+    e.set("shape", t.shape);
+    e.set("data_offsets", json::Value::Array{off, off + int64_t(t.bytes.size())});
+    off += int64_t(t.bytes.size());
+    h.set(name, std::move(e));
+  }
+  std::string header = json::dump(h);
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string out(8, '\0');
+  const uint64_t n = header.size();
+  for (int b = 0; b < 8; ++b) out[size_t(b)] = char(static_cast<unsigned char>(n >> (8 * b)));
+  out += header;
+  for (const auto& [name, t] : f.tensors) out.append(t.bytes.data(), t.bytes.size());
+  return out;
 }
 
-// A reader for exactly the JSON subset safetensors headers use: objects, strings, integer
-// arrays. Errors name the offset.
-struct Json {
-  const std::string& s;
-  size_t i = 0;
-  std::string where;
-  void ws() {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
-  }
-  void expect(char c) {
-    ws();
-    check(i < s.size() && s[i] == c, "safetensors: ", where, ": malformed header at byte ", i,
-          ", expected '", c, "'");
-    ++i;
-  }
-  bool peek(char c) {
-    ws();
-    return i < s.size() && s[i] == c;
-  }
-  std::string str() {
-    expect('"');
-    std::string o;
-    while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\' && i + 1 < s.size()) ++i;
-      o += s[i++];
-    }
-    expect('"');
-    return o;
-  }
-  int64_t integer() {
-    ws();
-    size_t b = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '-')) ++i;
-    check(i > b, "safetensors: ", where, ": malformed header at byte ", b, ", expected a number");
-    return std::stoll(s.substr(b, i - b));
-  }
-  std::vector<int64_t> ints() {
-    std::vector<int64_t> v;
-    expect('[');
-    if (peek(']')) return ++i, v;
-    do v.push_back(integer());
-    while (peek(',') && ++i);
-    expect(']');
-    return v;
-  }
-};
-}  // namespace detail
-
 inline void save_safetensors(const std::string& path, const SafeTensorsFile& f) {
-  std::ostringstream h;
-  h << "{";
-  bool first = true;
-  if (!f.metadata.empty()) {
-    h << "\"__metadata__\":{";
-    for (auto it = f.metadata.begin(); it != f.metadata.end(); ++it)
-      h << (it == f.metadata.begin() ? "" : ",") << '"' << detail::json_escape(it->first) << "\":\""
-        << detail::json_escape(it->second) << '"';
-    h << "}";
-    first = false;
+  const std::string bytes = safetensors_bytes(f);
+  write_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
+}
+
+// Parses a whole safetensors file held in memory; `path` names it in errors.
+inline SafeTensorsFile parse_safetensors(std::string_view bytes, const std::string& path) {
+  check(bytes.size() >= 8, "safetensors: ", path, " is too short to be a safetensors file (", bytes.size(),
+        " bytes; the header length alone takes 8)");
+  uint64_t n = 0;
+  for (int b = 0; b < 8; ++b) n |= uint64_t(static_cast<unsigned char>(bytes[size_t(b)])) << (8 * b);
+  check(n < (uint64_t(1) << 30), "safetensors: ", path, " declares a ", n,
+        "-byte header; it is not a safetensors file or is corrupt");
+  check(n <= bytes.size() - 8, "safetensors: ", path, " is truncated inside its header (it declares ", n,
+        " bytes, the file holds ", bytes.size() - 8, " after the length)");
+  const std::string_view data = bytes.substr(8 + n);
+  const json::Value h = json::parse(bytes.substr(8, n), "safetensors " + path + " header");
+  check(h.is_object(), "safetensors: ", path, ": the header is ", json::Value::kind_name(h.kind()),
+        ", expected an object of tensors");
+
+  SafeTensorsFile f;
+  for (const auto& [name, entry] : h.members()) {
+    const std::string where = "safetensors " + path + ": " + (name == "__metadata__" ? "" : "tensor ") + "'" +
+                              printable(name) + "'";
+    if (name == "__metadata__") {
+      for (const auto& [k, v] : entry.members(where)) f.metadata[k] = v.string(where + " entry '" + printable(k) + "'");
+      continue;
+    }
+    SafeTensor t;
+    const json::Value *dtype = nullptr, *shape = nullptr, *offsets = nullptr;
+    for (const auto& [key, v] : entry.members(where)) {
+      if (key == "dtype") dtype = &v;
+      else if (key == "shape") shape = &v;
+      else if (key == "data_offsets") offsets = &v;
+      else fail(where, " has an unknown field '", printable(key), "' (expected dtype, shape, data_offsets)");
+    }
+    check(dtype && shape && offsets, where, " lacks its ", !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
+    t.dtype = dtype->string(where + " dtype");
+    const int64_t elem = t.dtype == "F32" ? 4 : t.dtype == "F64" ? 8 : 0;
+    check(elem != 0, where, " has dtype ", printable(t.dtype), "; only F32 and F64 are supported");
+    for (const json::Value& d : shape->items(where + " shape")) {
+      const int64_t x = d.integer(where + " shape");
+      check(x >= 0, where, " has a negative dimension ", x, " in its shape");
+      t.shape.push_back(x);
+    }
+    const auto& off = offsets->items(where + " data_offsets");
+    check(off.size() == 2, where, " data_offsets holds ", off.size(), " numbers, expected [begin, end]");
+    const int64_t b = off[0].integer(where + " data_offsets"), e = off[1].integer(where + " data_offsets");
+    check(b >= 0 && b <= e && uint64_t(e) <= data.size(), where, " points outside the file (data_offsets [", b,
+          ", ", e, "], the file holds ", data.size(), " data bytes; truncated?)");
+    // Checked: a shape like [2^62, 4] would wrap to a small byte count and pass a plain multiply.
+    const int64_t want = Shape(t.shape).bytes(elem);
+    check(e - b == want, where, " data_offsets [", b, ", ", e, "] hold ", e - b, " bytes but shape ",
+          Shape(t.shape).str(), " of ", t.dtype, " needs ", want, "; the byte range does not match its shape");
+    t.bytes.assign(data.begin() + b, data.begin() + e);
+    f.tensors[name] = std::move(t);
   }
-  size_t off = 0;
-  for (auto& [name, t] : f.tensors) {
-    h << (first ? "" : ",") << '"' << detail::json_escape(name) << "\":{\"dtype\":\"" << t.dtype
-      << "\",\"shape\":[";
-    for (size_t k = 0; k < t.shape.size(); ++k) h << (k ? "," : "") << t.shape[k];
-    h << "],\"data_offsets\":[" << off << "," << off + t.bytes.size() << "]}";
-    off += t.bytes.size();
-    first = false;
-  }
-  h << "}";
-  std::string header = h.str();
-  header.append((8 - header.size() % 8) % 8, ' ');  // the format pads the header with spaces
-  write_atomically(path, [&](std::ostream& out) {
-    const uint64_t n = header.size();
-    unsigned char len[8];
-    for (int b = 0; b < 8; ++b) len[b] = static_cast<unsigned char>(n >> (8 * b));
-    out.write(reinterpret_cast<const char*>(len), 8);
-    out << header;
-    for (auto& [name, t] : f.tensors) out.write(t.bytes.data(), std::streamsize(t.bytes.size()));
-  });
+  return f;
 }
 
 inline SafeTensorsFile load_safetensors(const std::string& path) {
+  check(!std::filesystem::is_directory(path), "safetensors: ", path, " is a directory, expected a checkpoint file");
   std::ifstream in(path, std::ios::binary);
-  check(bool(in), "safetensors: cannot open ", path);
-  unsigned char len[8];
-  in.read(reinterpret_cast<char*>(len), 8);
-  check(in.gcount() == 8, "safetensors: ", path, " is too short to be a safetensors file");
-  uint64_t n = 0;
-  for (int b = 0; b < 8; ++b) n |= uint64_t(len[b]) << (8 * b);
-  check(n < (uint64_t(1) << 30), "safetensors: ", path, " declares a ", n,
-        "-byte header; it is not a safetensors file or is corrupt");
-  std::string header(n, '\0');
-  in.read(header.data(), std::streamsize(n));
-  check(uint64_t(in.gcount()) == n, "safetensors: ", path, " is truncated inside its header");
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-
-  SafeTensorsFile f;
-  detail::Json j{header, 0, path};
-  j.expect('{');
-  while (!j.peek('}')) {
-    const std::string name = j.str();
-    j.expect(':');
-    j.expect('{');
-    if (name == "__metadata__") {
-      while (!j.peek('}')) {
-        std::string k = j.str();
-        j.expect(':');
-        f.metadata[k] = j.str();
-        if (j.peek(',')) ++j.i;
-      }
-    } else {
-      SafeTensor t;
-      std::vector<int64_t> offsets;
-      while (!j.peek('}')) {
-        const std::string key = j.str();
-        j.expect(':');
-        if (key == "dtype") t.dtype = j.str();
-        else if (key == "shape") t.shape = j.ints();
-        else if (key == "data_offsets") offsets = j.ints();
-        else fail("safetensors: ", path, ": unknown field '", key, "' for tensor '", name, "'");
-        if (j.peek(',')) ++j.i;
-      }
-      check(offsets.size() == 2 && offsets[0] >= 0 && offsets[0] <= offsets[1] &&
-                uint64_t(offsets[1]) <= data.size(),
-            "safetensors: ", path, ": tensor '", name, "' points outside the file (truncated?)");
-      const int64_t elem = t.dtype == "F32" ? 4 : t.dtype == "F64" ? 8 : 0;
-      check(elem != 0, "safetensors: ", path, ": tensor '", name, "' has dtype ", t.dtype,
-            "; only F32 and F64 are supported");
-      check((offsets[1] - offsets[0]) == Shape(t.shape).numel() * elem, "safetensors: ", path,
-            ": tensor '", name, "' byte range does not match its shape");
-      t.bytes.assign(data.begin() + offsets[0], data.begin() + offsets[1]);
-      f.tensors[name] = std::move(t);
-    }
-    j.expect('}');
-    if (j.peek(',')) ++j.i;
-  }
-  return f;
+  check(bool(in), "safetensors: cannot open ", path, " (", std::strerror(errno), ")");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  check(!in.bad(), "safetensors: reading ", path, " failed");
+  return parse_safetensors(buf.str(), path);
 }
 
 }  // namespace entropic::io

@@ -1,6 +1,8 @@
 // A small command-line parser for the example and benchmark programs: --name value options,
 // --flag switches, generated --help, and errors that name the option and the fix.
 #pragma once
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -33,13 +35,14 @@ class Args {
         usage(stdout);
         return false;
       }
-      check(a.rfind("--", 0) == 0, prog_, ": unexpected argument '", a, "'; options start with -- (see --help)");
+      check(a.rfind("--", 0) == 0, prog_, ": unexpected argument '", printable(a),
+            "'; options start with -- (see --help)");
       std::string name = a.substr(2), value;
       bool inline_value = false;
       if (auto eq = name.find('='); eq != std::string::npos)
         value = name.substr(eq + 1), name = name.substr(0, eq), inline_value = true;
       const Opt* o = find(name);
-      check(o != nullptr, prog_, ": unknown option --", name, " (see --help)");
+      check(o != nullptr, prog_, ": unknown option --", printable(name), " (see --help)");
       if (o->is_flag) {
         check(!inline_value, prog_, ": --", name, " is a switch and takes no value");
         flags_[name] = true;
@@ -56,16 +59,27 @@ class Args {
 
   std::string str(const std::string& n) const { return values_.at(n); }
   bool has(const std::string& n) const { return flags_.count(n) != 0; }
+  // A finite double. Values are quoted back through printable(): they may be any bytes.
   double num(const std::string& n) const {
     const std::string& v = values_.at(n);
     char* end = nullptr;
+    errno = 0;
     const double x = std::strtod(v.c_str(), &end);
-    check(!v.empty() && end == v.c_str() + v.size(), prog_, ": --", n, " expects a number, got '", v, "'");
+    check(!v.empty() && end == v.c_str() + v.size(), prog_, ": --", n, " expects a number, got '", printable(v), "'");
+    check(!(errno == ERANGE && std::isinf(x)), prog_, ": --", n, " is out of range of a double, got '",
+          printable(v), "'");
+    check(std::isfinite(x), prog_, ": --", n, " expects a finite number, got '", printable(v), "'");
     return x;
   }
+  // An int64. Written as an integer ("1000") or as an integral number ("1e3", "2.0").
   int64_t integer(const std::string& n) const {
+    const std::string& v = values_.at(n);
+    if (int64_t x = 0; parse_int64(n, v, v, x)) return x;
     const double x = num(n);
-    check(x == double(int64_t(x)), prog_, ": --", n, " expects an integer, got '", values_.at(n), "'");
+    check(x == std::trunc(x), prog_, ": --", n, " expects an integer, got '", printable(v), "'");
+    // Converting a double outside int64's range to int64 is undefined behaviour: test first.
+    check(x >= -0x1p63 && x < 0x1p63, prog_, ": --", n, " is out of range of a 64-bit integer, got '",
+          printable(v), "'");
     return int64_t(x);
   }
   std::vector<int64_t> int_list(const std::string& n) const {
@@ -75,10 +89,9 @@ class Args {
       size_t e = v.find(',', b);
       if (e == std::string::npos) e = v.size();
       cell = v.substr(b, e - b);
-      char* end = nullptr;
-      const long long x = std::strtoll(cell.c_str(), &end, 10);
-      check(!cell.empty() && end == cell.c_str() + cell.size(), prog_, ": --", n,
-            " expects a comma-separated list of integers, got '", v, "'");
+      int64_t x = 0;
+      check(parse_int64(n, cell, v, x), prog_, ": --", n, " expects a comma-separated list of integers, got '",
+            printable(v), "'");
       out.push_back(x);
       b = e + 1;
     }
@@ -99,6 +112,17 @@ class Args {
     std::string name, def, help;
     bool is_flag;
   };
+  // True with x set when `text` is a whole decimal integer; an integer beyond int64 is an error
+  // (quoting `whole`, the option's value), anything else false.
+  bool parse_int64(const std::string& n, const std::string& text, const std::string& whole, int64_t& x) const {
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || end != text.c_str() + text.size()) return false;
+    check(errno != ERANGE, prog_, ": --", n, " is out of range of a 64-bit integer, got '", printable(whole), "'");
+    x = int64_t(v);
+    return true;
+  }
   const Opt* find(const std::string& n) const {
     for (auto& o : opts_)
       if (o.name == n) return &o;
