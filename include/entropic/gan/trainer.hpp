@@ -11,9 +11,9 @@
 #pragma once
 #include <algorithm>
 #include <charconv>
-#include <cstdint>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -202,7 +202,8 @@ class GanTrainer {
         fail(m.str());
       }
       if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters)) {
-        std::ostringstream row;  // one write per row, so the log can be followed while training runs
+        // One write(2) per row: a kill leaves the whole row or none, and the log can be followed live.
+        std::ostringstream row;
         row << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ',' << lambda_schedule(cfg_, it_)
             << ',' << s.sigma << ',' << s.seconds;
         log.write_line(row.str());
