@@ -24,16 +24,19 @@ class Shape {
   // would wrap, and a wrapped count could pass a size check it should fail.
   int64_t numel() const {
     int64_t n = 1;
+    // if/fail rather than check(): check's arguments, str() among them, would be built on
+    // every call, and tensors call this in loops.
     for (auto d : dims_)
-      check(!__builtin_mul_overflow(n, d, &n), "shape: ", str(),
-            " has more elements than an int64 can count; the dimensions are corrupt or far too large");
+      if (__builtin_mul_overflow(n, d, &n))
+        fail("shape: ", str(), " has more elements than an int64 can count; the dimensions are corrupt or far too large");
     return n;
   }
   // The bytes of a tensor of this shape with `elem`-byte elements, checked like numel().
   int64_t bytes(int64_t elem) const {
     int64_t b = 0;
-    check(!__builtin_mul_overflow(numel(), elem, &b), "shape: ", str(), " of ", elem,
-          "-byte elements is more bytes than an int64 can count; the dimensions are corrupt or far too large");
+    if (__builtin_mul_overflow(numel(), elem, &b))
+      fail("shape: ", str(), " of ", elem,
+           "-byte elements is more bytes than an int64 can count; the dimensions are corrupt or far too large");
     return b;
   }
   const std::vector<int64_t>& dims() const { return dims_; }

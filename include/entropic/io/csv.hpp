@@ -67,12 +67,15 @@ Tensor<T> parse_csv(std::string_view text, const std::string& path) {
     for (size_t c = 0; c < cells.size() && numeric; ++c) {
       double v = 0;
       const detail::Cell k = detail::parse_double(cells[c], v);
-      check(k != detail::Cell::out_of_range, "read_csv: ", path, " line ", lineno, ", column ", c + 1, ": '",
-            printable(detail::trim(cells[c])), "' is out of range of a double");
+      // if/fail: check() would build the quoted cell for every cell of the file.
+      if (k == detail::Cell::out_of_range)
+        fail("read_csv: ", path, " line ", lineno, ", column ", c + 1, ": '", printable(detail::trim(cells[c])),
+             "' is out of range of a double");
       // Converting a double beyond a float's range to float is undefined behaviour.
-      check(k != detail::Cell::number || !std::is_same_v<T, float> || !std::isfinite(v) || std::fabs(v) <= double(std::numeric_limits<float>::max()),
-            "read_csv: ", path, " line ", lineno, ", column ", c + 1, ": '", printable(detail::trim(cells[c])),
-            "' is out of range of ", type);
+      if (k == detail::Cell::number && std::is_same_v<T, float> && std::isfinite(v) &&
+          std::fabs(v) > double(std::numeric_limits<float>::max()))
+        fail("read_csv: ", path, " line ", lineno, ", column ", c + 1, ": '", printable(detail::trim(cells[c])),
+             "' is out of range of ", type);
       if (k == detail::Cell::number) row.push_back(v);
       else numeric = false, bad = c;
     }
