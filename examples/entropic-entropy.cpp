@@ -51,12 +51,15 @@ int main(int argc, char** argv) {
       std::printf("H = %.6f nats  (kde, sigma %.6g%s, n %lld, d %lld)\n", double(r.entropy), r.sigma,
                   o.leave_one_out ? ", leave-one-out" : "", (long long)x.rows(), (long long)x.cols());
     } else if (est == "knn") {
-      entropy::KnnOptions o{.k = int(a.integer("k"))};
+      const int64_t k = a.integer("k");
+      check(k >= 1 && k < x.rows(), "entropic-entropy: --k must be in [1, n - 1] = [1, ", x.rows() - 1, "] for the ",
+            x.rows(), " samples of ", printable(file), ", got ", k);
+      entropy::KnnOptions o{.k = int(k)};
       const auto r = entropy::knn_entropy(x, o);
       std::printf("H = %.6f nats  (knn, k %d, n %lld, d %lld)\n", double(r.entropy), o.k, (long long)x.rows(),
                   (long long)x.cols());
     } else {
-      fail("entropic-entropy: --estimator must be kde or knn, got '", est, "'");
+      fail("entropic-entropy: --estimator must be kde or knn, got '", printable(est), "'");
     }
     return 0;
   });

@@ -119,6 +119,16 @@ TEST_CASE("kde_entropy: bad input raises errors naming the op, argument and valu
                        "kde_entropy: bandwidth rule scott gave sigma = 0 for 4 samples (are they "
                        "all equal?); use a fixed sigma",
                        Error);
+  // A sigma whose 1 / (2 sigma^2) overflows used to give H = NaN (0 * inf on the self term).
+  CHECK_THROWS_WITH_AS(kde_entropy(x, KdeOptions{Bandwidth::fixed, 1e-300}),
+                       doctest::Contains("kde_entropy: sigma = 1e-300 is too small for float: 1 / (2 sigma^2) "
+                                         "overflows (the smallest usable sigma is about 3.83323e-20)"),
+                       Error);
+  CHECK_THROWS_WITH_AS(kde_entropy(x.to<double>(), KdeOptions{Bandwidth::fixed, 1e-300}),
+                       doctest::Contains("kde_entropy: sigma = 1e-300 is too small for double"), Error);
+  // Just above the limit the entropy is finite (every sample is far from the others).
+  CHECK(std::isfinite(double(kde_entropy(x.to<double>(), KdeOptions{Bandwidth::fixed, 1e-150}).entropy)));
+  CHECK(std::isfinite(double(kde_entropy(x, KdeOptions{Bandwidth::fixed, 1e-18}).entropy)));
   const auto res = kde_entropy(x);
   CHECK_THROWS_WITH_AS(kde_entropy_backward(Tensor<float>::zeros({6, 2}), res, {}, 1.f),
                        "kde_entropy_backward: result.row_lse has shape [5], x has 6 samples (pass "

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,6 +127,19 @@ double median_sigma(const T* x, int64_t n, int64_t d) {
   return std::sqrt(*mid / (2 * std::log(double(n + 1))));
 }
 
+// The kernels scale squared distances by 1 / (2 sigma^2) in T: when that overflows, the
+// sample's distance to itself becomes 0 * inf = NaN and the entropy NaN, so refuse such a sigma.
+template <class T>
+void check_sigma_representable(const char* op, double s) {
+  const T ts = T(s);
+  const T inv = T(1) / (T(2) * ts * ts);
+  if (ts > T(0) && std::isfinite(double(inv))) return;
+  const double smallest = std::sqrt(0.5 / double(std::numeric_limits<T>::max()));
+  fail(op, ": sigma = ", s, " is too small for ", sizeof(T) == 4 ? "float" : "double",
+       ": 1 / (2 sigma^2) overflows (the smallest usable sigma is about ", smallest,
+       "); rescale the data or use a larger sigma");
+}
+
 // sigma for the rule (fixed_sigma for Bandwidth::fixed); throws if the result is not a
 // positive finite number (all samples equal, or a bad fixed sigma).
 template <class T>
@@ -135,6 +149,7 @@ double select_bandwidth(const char* op, const T* x, int64_t n, int64_t d, Bandwi
   switch (rule) {
     case Bandwidth::fixed:
       check(std::isfinite(s) && s > 0, op, ": sigma must be positive and finite, got ", s);
+      check_sigma_representable<T>(op, s);
       return s;
     case Bandwidth::scott: s = scott_sigma(x, n, d); break;
     case Bandwidth::silverman: s = silverman_sigma(x, n, d); break;
@@ -142,6 +157,7 @@ double select_bandwidth(const char* op, const T* x, int64_t n, int64_t d, Bandwi
   }
   check(std::isfinite(s) && s > 0, op, ": bandwidth rule ", to_string(rule), " gave sigma = ", s,
         " for ", n, " samples (are they all equal?); use a fixed sigma");
+  check_sigma_representable<T>(op, s);
   return s;
 }
 
