@@ -37,6 +37,15 @@ TEST_CASE("tensor: bad input names the problem") {
   CHECK_THROWS_WITH_AS(parse_device("tpu"), doctest::Contains("unknown device 'tpu'"), Error);
 }
 
+TEST_CASE("tensor: a size no machine can hold is an Error naming it, not std::bad_alloc") {
+  // 10 TB: refused by the kernel's overcommit check, and by ASan's allocator (the sanitize
+  // preset lets it return null, as the system allocator does).
+  CHECK_THROWS_WITH_AS(TensorF::zeros({1000000, 2500000}),
+                       "tensor: cannot allocate 2500000000000 float32 elements (10000 GB) on the cpu: out of "
+                       "memory; use a smaller batch or size",
+                       Error);
+}
+
 TEST_CASE("rng: reproducible, independent of call chunking, and N(0,1)") {
   Rng a(42), b(42), c(43);
   std::vector<double> x(1000), y(1000), z(1000);

@@ -43,7 +43,10 @@ class Storage {
       data_ = static_cast<T*>(cuda_runtime().allocate(bytes));
     } else {
       data_ = static_cast<T*>(std::aligned_alloc(64, bytes));
-      if (!data_) throw std::bad_alloc();
+      // An Error, not std::bad_alloc: the user learns the size asked for (often a mistyped batch).
+      if (!data_)
+        fail("tensor: cannot allocate ", n_, " ", dtype_name<T>::value, " elements (", double(bytes) / 1e9,
+             " GB) on the cpu: out of memory; use a smaller batch or size");
     }
   }
   ~Storage() {
