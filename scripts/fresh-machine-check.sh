@@ -6,13 +6,14 @@
 #   scripts/test.sh                  the test command, in full
 #   scripts/demo.sh --iters N        the demo, shortened (default N 200), which must print its
 #                                    metric lines and write both PNGs
+#   images --iters 20                the image example on its default data (scikit-learn's digits)
 # Everything those need must be installed by the project's own scripts: a package that only this
 # machine happens to have is missing there. Debian's own, unpatched CMake is what configures.
 # Needs root (chroot, mounts) and the Debian archive. Exit status 0 only if both commands pass.
 #   scripts/fresh-machine-check.sh [--demo-iters N] [--demo-only] [--keep]
 # (--demo-only skips the test command, a quicker look; --keep leaves the root for a look)
 # ENTROPIC_FRESH_ROOT=DIR builds the root in DIR (default: a new directory under /var/tmp).
-# Logs: build/fresh-machine-check/{test,demo}.log.
+# Logs: build/fresh-machine-check/{test,demo,images}.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -24,7 +25,7 @@ while (($#)); do
     --demo-iters) demo_iters=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --demo-only) demo_only=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "fresh-machine-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +115,18 @@ else
   status=1
   echo "   FAIL ($((SECONDS - t)) s); the last lines of its log ($logs/demo.log):"
   tail -30 "$logs/demo.log" | sed 's/^/   | /'
+fi
+# The other example that reads data by default: images trains on scikit-learn's digits, which only
+# python3-sklearn installs (the demo alone would not notice it missing).
+t=$SECONDS
+echo "== fresh-machine-check: images (its default data), 20 iterations"
+if inside "cmake --build --preset cpu --target images >/dev/null && build/cpu/examples/images --iters 20 --out out/fresh-images --fresh" >"$logs/images.log" 2>&1 &&
+   ls "$root"/src/entropic/out/fresh-images/samples_*.png >/dev/null 2>&1; then
+  echo "   PASS ($((SECONDS - t)) s): $(grep -o 'classes=[0-9]*/10' "$logs/images.log" | tail -1), samples written"
+else
+  status=1
+  echo "   FAIL ($((SECONDS - t)) s); the last lines of its log ($logs/images.log):"
+  tail -15 "$logs/images.log" | sed 's/^/   | /'
 fi
 echo "== fresh-machine-check: $([[ $status -eq 0 ]] && echo PASS || echo FAIL) in $((SECONDS - t0)) s"
 exit $status
