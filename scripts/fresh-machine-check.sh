@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+args=("$@")
 demo_iters=200
 keep=0
 demo_only=0
@@ -30,6 +31,9 @@ while (($#)); do
   esac
 done
 if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    exec sudo -n "$0" "${args[@]}"
+  fi
   echo "fresh-machine-check: needs root (chroot and mounts); run it with sudo" >&2
   exit 2
 fi
