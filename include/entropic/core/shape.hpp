@@ -16,21 +16,14 @@ class Shape {
   explicit Shape(std::vector<int64_t> dims) : dims_(std::move(dims)) { validate(); }
 
   int rank() const { return int(dims_.size()); }
+  // if/fail, not check(): check's arguments (str() here) are built before it is called, and
+  // t(i, j) reaches this through cols() once per element.
   int64_t operator[](int i) const {
-    check(i >= -rank() && i < rank(), "shape: axis ", i, " out of range for ", str());
+    if (i < -rank() || i >= rank()) [[unlikely]]
+      fail("shape: axis ", i, " out of range for ", str());
     return dims_[size_t(i < 0 ? i + rank() : i)];
   }
-  // Checked because a shape can come from a file (a checkpoint header): a product past int64
-  // would wrap, and a wrapped count could pass a size check it should fail.
-  int64_t numel() const {
-    int64_t n = 1;
-    // if/fail rather than check(): check's arguments, str() among them, would be built on
-    // every call, and tensors call this in loops.
-    for (auto d : dims_)
-      if (__builtin_mul_overflow(n, d, &n))
-        fail("shape: ", str(), " has more elements than an int64 can count; the dimensions are corrupt or far too large");
-    return n;
-  }
+  int64_t numel() const { return numel_; }
   // The bytes of a tensor of this shape with `elem`-byte elements, checked like numel().
   int64_t bytes(int64_t elem) const {
     int64_t b = 0;
@@ -50,10 +43,20 @@ class Shape {
   }
 
  private:
-  void validate() const {
-    for (auto d : dims_) check(d >= 0, "shape: negative extent ", d);
+  // The element count is computed once, here, because tensors ask for it in loops. Checked
+  // because a shape can come from a file (a checkpoint header): a product past int64 would
+  // wrap, and a wrapped count could pass a size check it should fail.
+  void validate() {
+    for (auto d : dims_)
+      if (d < 0) [[unlikely]]
+        fail("shape: negative extent ", d);
+    numel_ = 1;
+    for (auto d : dims_)
+      if (__builtin_mul_overflow(numel_, d, &numel_)) [[unlikely]]
+        fail("shape: ", str(), " has more elements than an int64 can count; the dimensions are corrupt or far too large");
   }
   std::vector<int64_t> dims_;
+  int64_t numel_ = 1;
 };
 
 }  // namespace entropic

@@ -118,7 +118,7 @@ class Tensor {
   Device device() const { return device_; }
   // Rows and columns of a tensor seen as a matrix: the last axis is the column axis.
   int64_t rows() const { return rank() == 0 ? 1 : numel() / std::max<int64_t>(1, cols()); }
-  int64_t cols() const { return rank() == 0 ? 1 : shape_[-1]; }
+  int64_t cols() const { return rank() == 0 ? 1 : shape_.dims().back(); }
 
   // Raw storage: a device pointer for a cuda tensor (read it on the host with vec(), item() or
   // to(Device::cpu)). operator[] and begin()/end() are for cpu tensors only.

@@ -93,8 +93,11 @@ inline IdxArray parse_idx(const std::vector<uint8_t>& b, int rank, const std::st
     check(d > 0, path, ": dimension ", r, " is 0");
     a.dims.push_back(d);
     // Each dimension may be up to 2^32 - 1, so the product is checked before it can wrap.
-    check(!__builtin_mul_overflow(count, d, &count) && count < (int64_t(1) << 40), path, ": dimensions ",
-          Shape(a.dims).str(), " describe more than 2^40 bytes; the header is corrupt");
+    if (__builtin_mul_overflow(count, d, &count) || count >= (int64_t(1) << 40)) {
+      std::string dims;  // not Shape(a.dims).str(): that Shape would itself refuse the product
+      for (size_t k = 0; k < a.dims.size(); ++k) dims += (k ? ", " : "") + std::to_string(a.dims[k]);
+      fail(path, ": dimensions [", dims, "] describe more than 2^40 bytes; the header is corrupt");
+    }
   }
   const size_t have = b.size() - header;
   check(have >= size_t(count), path, ": truncated data: the header promises ", count, " bytes, the file has ", have);
