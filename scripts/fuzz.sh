@@ -17,20 +17,9 @@ for t in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $t "* ]] || { echo "fuzz.sh: unknown target '$t' (targets: ${all[*]})" >&2; exit 2; }
 done
 
-# clang and its libFuzzer runtime (libclang-rt-14-dev on Debian 12), only when missing.
-need=(cmake make clang libclang-rt-14-dev zlib1g-dev)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  echo "fuzz.sh: installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# clang and its libFuzzer runtime (libclang-rt-14-dev on Debian 12), through the project's
+# installer, which adds only what is missing.
+scripts/deps.sh clang libclang-rt-14-dev
 
 build=build/fuzz
 mkdir -p "$build"
