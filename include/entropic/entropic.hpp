@@ -1,4 +1,4 @@
-// The umbrella header: everything the library offers on the CPU.
+// The umbrella header: the tensor, autodiff, layers, Adam and the entropy estimators (KDE, kNN).
 #pragma once
 #include "entropic/core/device.hpp"
 #include "entropic/core/error.hpp"
@@ -8,6 +8,7 @@
 #include "entropic/core/tensor.hpp"
 #include "entropic/autograd/functions.hpp"
 #include "entropic/autograd/var.hpp"
+#include "entropic/entropy/functions.hpp"
 #include "entropic/nn/activation.hpp"
 #include "entropic/nn/adam.hpp"
 #include "entropic/nn/batchnorm.hpp"

@@ -88,3 +88,81 @@ TEST_CASE("a GAN-shaped network: gradients of every parameter by central differe
   };
   check_grads(net, {w1, b1, g, be, w2, b2, w3, b3}, 1e-5);
 }
+
+TEST_CASE("fn::exp, log, square, clamp, affine, mul, div: values against std, gradients by central differences") {
+  VarD x(rand_t({3, 5}, 30, -2, 2), true), y(rand_t({3, 5}, 31, 0.5, 2), true);
+  const std::vector<std::pair<const char*, std::function<VarD()>>> maps = {
+      {"exp", [&] { return fn::exp(x); }},
+      {"log", [&] { return fn::log(y); }},
+      {"square", [&] { return fn::square(x); }},
+      {"clamp", [&] { return fn::clamp(x, -0.5, 0.7); }},
+      {"affine", [&] { return fn::affine(x, -1.5, 0.25); }},
+      {"mul", [&] { return fn::mul(x, y); }},
+      {"div", [&] { return fn::div(x, y); }},
+  };
+  const std::vector<std::function<double(double, double)>> expect = {
+      [](double a, double) { return std::exp(a); },
+      [](double, double b) { return std::log(b); },
+      [](double a, double) { return a * a; },
+      [](double a, double) { return std::min(std::max(a, -0.5), 0.7); },
+      [](double a, double) { return -1.5 * a + 0.25; },
+      [](double a, double b) { return a * b; },
+      [](double a, double b) { return a / b; },
+  };
+  const TensorD w = rand_t({3, 5}, 32);  // a weighted sum, so each element's gradient differs
+  for (size_t k = 0; k < maps.size(); ++k) {
+    CAPTURE(maps[k].first);
+    const VarD out = maps[k].second();
+    REQUIRE(out.shape() == x.shape());
+    for (int64_t i = 0; i < x.value().numel(); ++i)
+      CHECK(out.value()[i] == doctest::Approx(expect[k](x.value()[i], y.value()[i])).epsilon(1e-14));
+    // clamp's gradient is a step: keep x away from its bounds for the differences.
+    const std::string name = maps[k].first;
+    const std::vector<VarD> params = name == "log" ? std::vector<VarD>{y}
+                                   : (name == "mul" || name == "div") ? std::vector<VarD>{x, y}
+                                                                      : std::vector<VarD>{x};
+    check_grads([&] { return fn::sum(fn::mul(maps[k].second(), VarD(w))); }, params);
+  }
+}
+
+TEST_CASE("Var operators read like the maths and give the gradients of the expression they spell") {
+  VarD a(rand_t({4, 3}, 40, 0.5, 1.5), true), b(rand_t({4, 3}, 41, 0.5, 1.5), true);
+  const double lam = 0.3;
+  // (a + b) * a - b / a + 2 - 3 * (-b) ... every operator once, against the same sum built by hand.
+  auto ops_loss = [&] { return fn::mean((a + b) * a - b / a + 2.0 - 3.0 * (-b) + a * 0.5 - (1.0 - b) / 4.0 + 1.0 / a - lam * b); };
+  const VarD got = ops_loss();
+  double ref = 0;
+  for (int64_t i = 0; i < a.value().numel(); ++i) {
+    const double u = a.value()[i], v = b.value()[i];
+    ref += (u + v) * u - v / u + 2.0 + 3.0 * v + u * 0.5 - (1.0 - v) / 4.0 + 1.0 / u - lam * v;
+  }
+  CHECK(got.item() == doctest::Approx(ref / 12).epsilon(1e-14));
+  check_grads(ops_loss, {a, b});
+  // The hinge loss of a discriminator in one line, against its definition.
+  const VarD hinge = fn::mean(fn::relu(1.0 - a)) + fn::mean(fn::relu(1.0 + b));
+  double h = 0;
+  for (int64_t i = 0; i < 12; ++i) h += std::max(0.0, 1.0 - a.value()[i]) / 12 + std::max(0.0, 1.0 + b.value()[i]) / 12;
+  CHECK(hinge.item() == doctest::Approx(h).epsilon(1e-14));
+}
+
+TEST_CASE("scalars convert to the Var's type; shapes must match; clamp bounds in order") {
+  VarF f(TensorF::from({2}, {1.f, -2.f}), true);
+  // A double scalar on a float Var: no deduction failure, the value converts.
+  const VarF g = -f * 2.0 + fn::scale(f, -1.0) - 0.5;
+  CHECK(g.value().vec() == std::vector<float>{-3.5f, 5.5f});
+  fn::sum(g).backward();
+  CHECK(f.grad().vec() == std::vector<float>{-3.f, -3.f});
+  CHECK(TensorF::scalar(2.5f).item() == 2.5f);
+  CHECK(TensorF::scalar(2.5f).rank() == 0);
+  Rng r1(5), r2(5);
+  CHECK(TensorF::randn({3}, r1, Device::cpu).vec() == TensorF::randn({3}, r2).vec());
+  VarD u(rand_t({2, 3}, 50)), v(rand_t({3, 2}, 51));
+  CHECK_THROWS_WITH_AS(u * v, doctest::Contains("mul: a has shape [2, 3] but b has shape [3, 2]"), Error);
+  CHECK_THROWS_WITH_AS(u + v, doctest::Contains("has shape [2, 3] but b has shape [3, 2]"), Error);
+  CHECK_THROWS_WITH_AS(fn::clamp(u, 1.0, -1.0), doctest::Contains("clamp: needs lower <= upper"), Error);
+  // log follows IEEE at the edge, as torch.log: log(0) = -inf, log(-1) = NaN.
+  const VarD l = fn::log(VarD(TensorD::from({2}, {0.0, -1.0})));
+  CHECK(std::isinf(l.value()[0]));
+  CHECK(l.value()[0] < 0);
+  CHECK(std::isnan(l.value()[1]));
+}

@@ -2,6 +2,7 @@
 // hand and calls the op layer. Every node ACCUMULATES into its inputs' gradients (var.hpp).
 #pragma once
 #include <memory>
+#include <type_traits>
 
 #include "entropic/autograd/var.hpp"
 #include "entropic/ops/activations.hpp"
@@ -125,9 +126,14 @@ Var<T> mean(const Var<T>& x) {
   });
 }
 
+// A scalar argument takes the Var's element type without deducing it: fn::scale(h, -1.0) on a
+// Var<float> converts the double instead of failing to deduce T.
+template <class T>
+using Scalar = std::type_identity_t<T>;
+
 // alpha * a + beta * b for same-shaped values (losses are combined with it).
 template <class T>
-Var<T> lincomb(T alpha, const Var<T>& a, T beta, const Var<T>& b) {
+Var<T> lincomb(Scalar<T> alpha, const Var<T>& a, Scalar<T> beta, const Var<T>& b) {
   return make_result<T>(ops::lincomb(alpha, a.value(), beta, b.value()), "lincomb", {a, b},
                         [alpha, a, beta, b](const Tensor<T>& d) {
     Var<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
@@ -139,10 +145,91 @@ Var<T> add(const Var<T>& a, const Var<T>& b) { return lincomb(T(1), a, T(1), b);
 template <class T>
 Var<T> sub(const Var<T>& a, const Var<T>& b) { return lincomb(T(1), a, T(-1), b); }
 template <class T>
-Var<T> scale(const Var<T>& a, T alpha) {
+Var<T> scale(const Var<T>& a, Scalar<T> alpha) {
   return make_result<T>(ops::scaled(a.value(), alpha), "scale", {a}, [a, alpha](const Tensor<T>& d) {
     Var<T>::accumulate_grad(*a.state(), ops::scaled(d, alpha));
   });
 }
 
+// y = m(x; p0, p1) for the maps of ops::Map; the node keeps x and y (each backward uses one).
+template <class T>
+Var<T> map(const Var<T>& x, ops::Map m, Scalar<T> p0 = T(0), Scalar<T> p1 = T(0)) {
+  Tensor<T> y = ops::map(x.value(), m, p0, p1);
+  return make_result<T>(y, ops::map_name(m), {x}, [x, y, m, p0, p1](const Tensor<T>& dy) {
+    Var<T>::accumulate_grad(*x.state(), ops::map_backward(dy, x.value(), y, m, p0, p1));
+  });
+}
+template <class T>
+Var<T> exp(const Var<T>& x) { return map(x, ops::Map::exp); }
+// IEEE at the edge, as torch.log: log(0) = -inf, log(x < 0) = NaN. Clamp first if x can reach 0.
+template <class T>
+Var<T> log(const Var<T>& x) { return map(x, ops::Map::log); }
+template <class T>
+Var<T> square(const Var<T>& x) { return map(x, ops::Map::square); }
+// Gradient passes where lo <= x <= hi, as torch.clamp's does.
+template <class T>
+Var<T> clamp(const Var<T>& x, Scalar<T> lo, Scalar<T> hi) { return map(x, ops::Map::clamp, lo, hi); }
+// alpha * x + beta
+template <class T>
+Var<T> affine(const Var<T>& x, Scalar<T> alpha, Scalar<T> beta) { return map(x, ops::Map::affine, alpha, beta); }
+
+// Elementwise a * b of same-shaped values.
+template <class T>
+Var<T> mul(const Var<T>& a, const Var<T>& b) {
+  return make_result<T>(ops::binary(ops::Binary::mul, T(1), a.value(), b.value()), "mul", {a, b},
+                        [a, b](const Tensor<T>& d) {
+    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(ops::Binary::mul, T(1), d, b.value()));
+    if (b.requires_grad()) Var<T>::accumulate_grad(*b.state(), ops::binary(ops::Binary::mul, T(1), d, a.value()));
+  });
+}
+
+// Elementwise a / b of same-shaped values; d/db = -(a / b) / b, from the saved quotient.
+template <class T>
+Var<T> div(const Var<T>& a, const Var<T>& b) {
+  Tensor<T> y = ops::binary(ops::Binary::div, T(1), a.value(), b.value());
+  return make_result<T>(y, "div", {a, b}, [a, b, y](const Tensor<T>& d) {
+    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(ops::Binary::div, T(1), d, b.value()));
+    if (b.requires_grad())
+      Var<T>::accumulate_grad(*b.state(), ops::binary(ops::Binary::div, T(1),
+                                                      ops::binary(ops::Binary::mul, T(-1), d, y), b.value()));
+  });
+}
+
 }  // namespace entropic::fn
+
+namespace entropic {
+
+// Arithmetic on Var reads like the maths: adv - lambda * H, fn::mean(fn::relu(1.0 - d_real)).
+// Var-Var operators need the same shape (no broadcasting); a scalar operand applies to every
+// element and converts to the Var's element type.
+template <class T>
+Var<T> operator+(const Var<T>& a, const Var<T>& b) { return fn::add(a, b); }
+template <class T>
+Var<T> operator-(const Var<T>& a, const Var<T>& b) { return fn::sub(a, b); }
+template <class T>
+Var<T> operator*(const Var<T>& a, const Var<T>& b) { return fn::mul(a, b); }
+template <class T>
+Var<T> operator/(const Var<T>& a, const Var<T>& b) { return fn::div(a, b); }
+template <class T>
+Var<T> operator-(const Var<T>& a) { return fn::scale(a, T(-1)); }
+
+template <class T>
+Var<T> operator+(const Var<T>& a, fn::Scalar<T> c) { return fn::affine(a, T(1), c); }
+template <class T>
+Var<T> operator+(fn::Scalar<T> c, const Var<T>& a) { return fn::affine(a, T(1), c); }
+template <class T>
+Var<T> operator-(const Var<T>& a, fn::Scalar<T> c) { return fn::affine(a, T(1), -c); }
+template <class T>
+Var<T> operator-(fn::Scalar<T> c, const Var<T>& a) { return fn::affine(a, T(-1), c); }
+template <class T>
+Var<T> operator*(const Var<T>& a, fn::Scalar<T> c) { return fn::scale(a, c); }
+template <class T>
+Var<T> operator*(fn::Scalar<T> c, const Var<T>& a) { return fn::scale(a, c); }
+template <class T>
+Var<T> operator/(const Var<T>& a, fn::Scalar<T> c) { return fn::scale(a, T(1) / c); }
+template <class T>
+Var<T> operator/(fn::Scalar<T> c, const Var<T>& a) {
+  return fn::div(Var<T>(Tensor<T>::full(a.shape(), c, a.value().device())), a);
+}
+
+}  // namespace entropic

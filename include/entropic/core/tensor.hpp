@@ -92,23 +92,29 @@ class Tensor {
       std::fill(t.data(), t.data() + t.numel(), v);
     return t;
   }
-  static Tensor from(Shape s, const std::vector<T>& values) {
+  // A rank-0 tensor holding v (a loss, a step size kept on the device).
+  static Tensor scalar(T v, Device d = Device::cpu) { return full({}, v, d); }
+  static Tensor from(Shape s, const std::vector<T>& values, Device d = Device::cpu) {
     check(int64_t(values.size()) == s.numel(), "tensor: ", values.size(),
           " values given for shape ", s.str(), " (", s.numel(), " elements)");
     Tensor t(std::move(s));
     std::copy(values.begin(), values.end(), t.data());
-    return t;
+    return t.to(d);
   }
-  static Tensor randn(Shape s, Rng& rng, double mean = 0.0, double std = 1.0) {
+  // Random tensors are drawn on the host from the library's Rng and then moved, so a seed gives
+  // the same values on every device.
+  static Tensor randn(Shape s, Rng& rng, double mean = 0.0, double std = 1.0, Device d = Device::cpu) {
     Tensor t(std::move(s));
     rng.fill_normal(t.data(), t.numel(), mean, std);
-    return t;
+    return t.to(d);
   }
-  static Tensor rand(Shape s, Rng& rng, double lo = 0.0, double hi = 1.0) {
+  static Tensor randn(Shape s, Rng& rng, Device d) { return randn(std::move(s), rng, 0.0, 1.0, d); }
+  static Tensor rand(Shape s, Rng& rng, double lo = 0.0, double hi = 1.0, Device d = Device::cpu) {
     Tensor t(std::move(s));
     rng.fill_uniform(t.data(), t.numel(), lo, hi);
-    return t;
+    return t.to(d);
   }
+  static Tensor rand(Shape s, Rng& rng, Device d) { return rand(std::move(s), rng, 0.0, 1.0, d); }
 
   bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }

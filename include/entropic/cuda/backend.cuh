@@ -273,6 +273,15 @@ class Kernels final : public ops::CudaKernels<T> {
   void axpby(T alpha, const T* a, T beta, const T* b, T* out, int64_t n) override {
     cuda::axpby(alpha, a, beta, b, out, n, rt_.stream());
   }
+  void map_forward(ops::Map m, const T* x, T* y, int64_t n, T p0, T p1) override {
+    cuda::map_forward(m, x, y, n, p0, p1, rt_.stream());
+  }
+  void map_backward(ops::Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1) override {
+    cuda::map_backward(m, dy, x, y, dx, n, p0, p1, rt_.stream());
+  }
+  void binary(ops::Binary op, T alpha, const T* a, const T* b, T* out, int64_t n) override {
+    cuda::binary(op, alpha, a, b, out, n, rt_.stream());
+  }
 
   double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p,
                      T* row_lse) override {

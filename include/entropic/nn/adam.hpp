@@ -19,7 +19,7 @@ struct AdamOptions {
   double weight_decay = 0.0;
 };
 
-template <class T>
+template <class T = float>
 class Adam {
  public:
   Adam(std::vector<Var<T>> params, AdamOptions o = {}) : params_(std::move(params)), o_(o) {

@@ -6,7 +6,7 @@
 
 namespace entropic::nn {
 
-template <class T>
+template <class T = float>
 class BatchNorm1d : public Module<T> {
  public:
   explicit BatchNorm1d(int64_t features, double eps = 1e-5, double momentum = 0.1)

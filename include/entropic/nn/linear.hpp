@@ -13,7 +13,7 @@ struct LinearInit {
   static LinearInit Normal(double s) { return {normal, s}; }
 };
 
-template <class T>
+template <class T = float>
 class Linear : public Module<T> {
  public:
   // PyTorch's default draws W and b from U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with

@@ -5,7 +5,7 @@
 
 namespace entropic::nn {
 
-template <class T>
+template <class T = float>
 class Maxout : public Module<T> {
  public:
   Maxout(int64_t in, int64_t units, int64_t pieces, Rng& rng, LinearInit init = {})

@@ -9,7 +9,7 @@
 
 namespace entropic::nn {
 
-template <class T>
+template <class T = float>
 class Module {
  public:
   virtual ~Module() = default;
@@ -69,7 +69,7 @@ class Module {
   bool training_ = true;
 };
 
-template <class T>
+template <class T = float>
 class Sequential : public Module<T> {
  public:
   Sequential() = default;

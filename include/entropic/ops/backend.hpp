@@ -22,6 +22,26 @@ inline const char* act_name(Act a) {
   return "?";
 }
 
+// Elementwise maps with two parameters p0, p1 (unused by most):
+//   exp: e^x   log: ln x   square: x^2   clamp: min(max(x, p0), p1)   affine: p0 x + p1
+// log follows IEEE (x = 0 gives -inf, x < 0 NaN), as std::log and torch.log do; the loss that
+// takes a log is what knows whether its argument can reach 0.
+enum class Map { exp, log, square, clamp, affine };
+
+inline const char* map_name(Map m) {
+  switch (m) {
+    case Map::exp: return "exp";
+    case Map::log: return "log";
+    case Map::square: return "square";
+    case Map::clamp: return "clamp";
+    case Map::affine: return "affine";
+  }
+  return "?";
+}
+
+// out = alpha * (a * b) or alpha * (a / b), elementwise.
+enum class Binary { mul, div };
+
 template <class T>
 class CudaKernels {
  public:
@@ -62,6 +82,11 @@ class CudaKernels {
   virtual double sum_of_squares(const T* x, int64_t n) = 0;
   // out = alpha a + beta b; out may be a or b
   virtual void axpby(T alpha, const T* a, T beta, const T* b, T* out, int64_t n) = 0;
+  // y = m(x; p0, p1); dx = dy * m'(x) from x and y (OVERWRITE; y may be x in forward)
+  virtual void map_forward(Map m, const T* x, T* y, int64_t n, T p0, T p1) = 0;
+  virtual void map_backward(Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1) = 0;
+  // out = alpha * (a op b) (OVERWRITES; out may be a or b)
+  virtual void binary(Binary op, T alpha, const T* a, const T* b, T* out, int64_t n) = 0;
 
   // log_p, row_lse (n,) of x (n, d); returns H
   virtual double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p,

@@ -1,4 +1,5 @@
 // fill, axpby (out aliasing an input included) and the sum of squares against double.
+#include <algorithm>
 #include <cmath>
 
 #include "cuda_test.hpp"
@@ -31,6 +32,61 @@ void check(int64_t n, double tol) {
   CHECK(sum.host_at(0) == doctest::Approx(ss).epsilon(1e-12));  // accumulated in double
 }
 }  // namespace
+
+// Each map forward and backward, and both products, against the same formulas in double.
+template <class T>
+void check_maps(int64_t n, double tol) {
+  using entropic::ops::Binary;
+  using entropic::ops::Map;
+  const std::vector<T> x = random_values<T>(n, 63, -2, 2), pos = random_values<T>(n, 64, 0.25, 3),
+                       dy = random_values<T>(n, 65);
+  const T p0 = T(-0.5), p1 = T(0.75);
+  const std::string name = shape_name("maps", {n});
+  for (Map m : {Map::exp, Map::log, Map::square, Map::clamp, Map::affine}) {
+    CAPTURE(entropic::ops::map_name(m));
+    const std::vector<T>& in = m == Map::log ? pos : x;
+    DeviceBuffer<T> din(in), ddy(dy), y(static_cast<size_t>(n), T(NAN)), dx(static_cast<size_t>(n), T(NAN));
+    entropic::cuda::map_forward(m, din.get(), y.get(), n, p0, p1, kStream);
+    entropic::cuda::map_backward(m, ddy.get(), din.get(), y.get(), dx.get(), n, p0, p1, kStream);
+    std::vector<double> ry(static_cast<size_t>(n)), rdx(static_cast<size_t>(n));
+    for (size_t i = 0; i < size_t(n); ++i) {
+      const double v = double(in[i]), g = double(dy[i]);
+      switch (m) {
+        case Map::exp: ry[i] = std::exp(v); rdx[i] = g * ry[i]; break;
+        case Map::log: ry[i] = std::log(v); rdx[i] = g / v; break;
+        case Map::square: ry[i] = v * v; rdx[i] = 2 * v * g; break;
+        case Map::clamp:
+          ry[i] = std::min(std::max(v, double(p0)), double(p1));
+          rdx[i] = v >= double(p0) && v <= double(p1) ? g : 0.0;
+          break;
+        case Map::affine: ry[i] = double(p0) * v + double(p1); rdx[i] = double(p0) * g; break;
+      }
+    }
+    CHECK(all_close(y.host(), ry, tol, tol, name + " forward"));
+    CHECK(all_close(dx.host(), rdx, tol, tol, name + " backward"));
+  }
+  for (Binary op : {Binary::mul, Binary::div}) {
+    DeviceBuffer<T> da(x), db(pos), out(static_cast<size_t>(n), T(NAN));
+    entropic::cuda::binary(op, T(-1.25), da.get(), db.get(), out.get(), n, kStream);
+    entropic::cuda::binary(op, T(2), da.get(), db.get(), da.get(), n, kStream);  // out aliasing a
+    std::vector<double> r(static_cast<size_t>(n)), r2(static_cast<size_t>(n));
+    for (size_t i = 0; i < size_t(n); ++i) {
+      const double q = op == Binary::mul ? double(x[i]) * double(pos[i]) : double(x[i]) / double(pos[i]);
+      r[i] = -1.25 * q;
+      r2[i] = 2 * q;
+    }
+    CHECK(all_close(out.host(), r, tol, tol, name + (op == Binary::mul ? " mul" : " div")));
+    CHECK(all_close(da.host(), r2, tol, tol, name + " in place"));
+  }
+}
+
+TEST_CASE("exp, log, square, clamp, affine forward and backward; mul and div") {
+  const std::vector<int64_t> sizes = kTsan ? std::vector<int64_t>{1, 300} : std::vector<int64_t>{1, 31, 100003};
+  for (int64_t n : sizes) {
+    check_maps<float>(n, 2e-6);
+    check_maps<double>(n, 1e-14);
+  }
+}
 
 TEST_CASE("fill, axpby and sum of squares") {
   const std::vector<int64_t> sizes = kTsan ? std::vector<int64_t>{1, 300} : std::vector<int64_t>{1, 31, 257, 100003};

@@ -88,6 +88,11 @@ std::vector<std::vector<double>> every_op(Device dev, bool training, double* los
   const Var<T> losses = fn::add(fn::bce_with_logits(t, target), fn::mse(t, target));
   Var<T> loss = fn::lincomb(T(1), losses, T(0.5), fn::mean(fn::scale(t, T(0.3))));
   loss = fn::add(loss, fn::scale(fn::sum(r), T(0.01)));
+  // The maps and products losses are written with, through the operators; p lies in (0, 1), so
+  // log and the quotient stay finite.
+  const Var<T> p = fn::sigmoid(t);
+  loss = loss + fn::mean(fn::clamp(1.0 - t * s, 0.0, 0.9)) + 0.1 * fn::mean(fn::exp(-fn::square(a)) / (p + 0.5)) -
+         fn::mean(fn::log(p)) * 0.2 + fn::sum(2.0 / (p + 1.0)) / 50.0;
   const Var<T> emb = fn::linear(t, leaf({3, 6}, 20));  // [9, 3] samples for the entropies
   loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}));
   loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}),
