@@ -86,7 +86,7 @@ class Var {
   // Back-propagates from this scalar: d(this)/d(this) = seed.
   void backward(T seed = T(1)) const {
     check(s_->value.numel() == 1, "backward: needs a scalar output, got shape ",
-          s_->value.shape().str(), "; reduce it first (sum or mean)");
+          s_->value.shape(), "; reduce it first (sum or mean)");
     check(s_->requires_grad, "backward: this value does not depend on anything that requires "
                              "grad (was it computed under NoGrad, or from detached inputs?)");
     // Owning pointers: freeing a node below releases intermediates that only it referenced.

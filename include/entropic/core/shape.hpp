@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -58,5 +59,9 @@ class Shape {
   std::vector<int64_t> dims_;
   int64_t numel_ = 1;
 };
+
+// Error messages take a Shape itself, not shape.str(): check() formats its arguments only when
+// the check fails, so a passing check builds no string.
+inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(); }
 
 }  // namespace entropic

@@ -96,7 +96,7 @@ class Tensor {
   static Tensor scalar(T v, Device d = Device::cpu) { return full({}, v, d); }
   static Tensor from(Shape s, const std::vector<T>& values, Device d = Device::cpu) {
     check(int64_t(values.size()) == s.numel(), "tensor: ", values.size(),
-          " values given for shape ", s.str(), " (", s.numel(), " elements)");
+          " values given for shape ", s, " (", s.numel(), " elements)");
     Tensor t(std::move(s));
     std::copy(values.begin(), values.end(), t.data());
     return t.to(d);
@@ -141,7 +141,7 @@ class Tensor {
   const T& operator()(int64_t r, int64_t c) const { return data()[r * cols() + c]; }
   // Copies from the device when the tensor lives there.
   T item() const {
-    check(numel() == 1, "tensor: item() needs one element, shape is ", shape_.str());
+    check(numel() == 1, "tensor: item() needs one element, shape is ", shape_);
     if (device_ == Device::cpu) return data()[0];
     T v;
     cuda_runtime().copy(&v, data(), sizeof(T), CopyKind::device_to_host);
@@ -149,8 +149,8 @@ class Tensor {
   }
 
   Tensor reshape(Shape s) const {
-    check(s.numel() == numel(), "tensor: cannot reshape ", shape_.str(), " (", numel(),
-          " elements) to ", s.str(), " (", s.numel(), " elements)");
+    check(s.numel() == numel(), "tensor: cannot reshape ", shape_, " (", numel(),
+          " elements) to ", s, " (", s.numel(), " elements)");
     Tensor t = *this;
     t.shape_ = std::move(s);
     return t;
@@ -158,7 +158,7 @@ class Tensor {
   // Rows [begin, end) of axis 0, sharing storage.
   Tensor slice_rows(int64_t begin, int64_t end) const {
     check(rank() >= 1 && 0 <= begin && begin <= end && end <= shape_[0], "tensor: rows [",
-          begin, ", ", end, ") out of range for shape ", shape_.str());
+          begin, ", ", end, ") out of range for shape ", shape_);
     std::vector<int64_t> d = shape_.dims();
     const int64_t row = d[0] ? numel() / d[0] : 0;
     d[0] = end - begin;
@@ -200,7 +200,7 @@ class Tensor {
   // Overwrites this tensor's elements with src's (same number of elements, any devices).
   void copy_from(const Tensor& src) {
     check(src.numel() == numel(), "tensor: copy_from needs ", numel(), " elements, got ",
-          src.numel(), " (shape ", src.shape().str(), " into ", shape_.str(), ")");
+          src.numel(), " (shape ", src.shape(), " into ", shape_, ")");
     if (numel() == 0) return;
     if (device_ == Device::cpu && src.device_ == Device::cpu) {
       std::memcpy(data(), src.data(), bytes());

@@ -29,8 +29,8 @@ namespace detail {
 // For each row of x [n, d], the index of the nearest row of c [k, d] (squared Euclidean;
 // |x|^2 is the same for every centroid, so argmin of |c|^2 - 2 x.c), in blocks through gemm.
 inline std::vector<int> nearest_rows(const Tensor<float>& x, const Tensor<float>& c) {
-  check(x.rank() == 2 && c.rank() == 2 && x.cols() == c.cols(), "nearest_rows: x ", x.shape().str(),
-        " and centroids ", c.shape().str(), " must be [n, d] and [k, d]");
+  check(x.rank() == 2 && c.rank() == 2 && x.cols() == c.cols(), "nearest_rows: x ", x.shape(),
+        " and centroids ", c.shape(), " must be [n, d] and [k, d]");
   const int64_t n = x.rows(), k = c.rows(), d = x.cols();
   std::vector<float> cc(size_t(k), 0.f);
   for (int64_t j = 0; j < k; ++j)

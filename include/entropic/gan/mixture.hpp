@@ -73,7 +73,7 @@ struct ModeMetrics {
 template <class T>
 ModeMetrics evaluate_modes(const Tensor<T>& samples, const Mixture& mix) {
   check(samples.rank() == 2 && samples.cols() == 2, "evaluate_modes: samples must be [n, 2], got ",
-        samples.shape().str());
+        samples.shape());
   check(samples.rows() > 0, "evaluate_modes: no samples");
   ModeMetrics r;
   r.modes_total = mix.modes();

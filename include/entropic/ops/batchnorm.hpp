@@ -26,7 +26,7 @@ void check_batchnorm(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>
   const int64_t f = x.cols();
   auto vec = [&](const Tensor<T>& t, const char* name) {
     require_device(t, x.device(), "batchnorm1d", name);
-    check(t.rank() == 1 && t.numel() == f, "batchnorm1d: ", name, " has shape ", t.shape().str(),
+    check(t.rank() == 1 && t.numel() == f, "batchnorm1d: ", name, " has shape ", t.shape(),
           " but the input has ", f, " features");
   };
   vec(gamma, "weight");

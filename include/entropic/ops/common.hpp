@@ -34,15 +34,15 @@ void require_device(const Tensor<T>& t, Device d, const char* op, const char* ar
 template <class T>
 void require_matrix(const Tensor<T>& t, const char* op, const char* arg) {
   require_defined(t, op, arg);
-  check(t.rank() == 2, op, ": ", arg, " must be a matrix [rows, cols], got shape ", t.shape().str());
-  check(t.numel() > 0, op, ": ", arg, " is empty (shape ", t.shape().str(), ")");
+  check(t.rank() == 2, op, ": ", arg, " must be a matrix [rows, cols], got shape ", t.shape());
+  check(t.numel() > 0, op, ": ", arg, " is empty (shape ", t.shape(), ")");
 }
 
 template <class T>
 void require_same_shape(const Tensor<T>& a, const Tensor<T>& b, const char* op, const char* an,
                         const char* bn) {
-  check(a.shape() == b.shape(), op, ": ", an, " has shape ", a.shape().str(), " but ", bn,
-        " has shape ", b.shape().str());
+  check(a.shape() == b.shape(), op, ": ", an, " has shape ", a.shape(), " but ", bn,
+        " has shape ", b.shape());
 }
 
 inline void require_positive(double v, const char* op, const char* arg) {

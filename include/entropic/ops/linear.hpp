@@ -12,14 +12,14 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
   require_matrix(x, "linear", "input");
   require_matrix(w, "linear", "weight");
   check(x.cols() == w.cols(), "linear: input has ", x.cols(), " features, weight expects ",
-        w.cols(), " (weight shape ", w.shape().str(), ")");
+        w.cols(), " (weight shape ", w.shape(), ")");
   require_device(w, x.device(), "linear", "weight");
   const int64_t B = x.rows(), out = w.rows();
   Tensor<T> y({B, out}, x.device());
   T beta = T(0);
   if (b) {
     require_device(*b, x.device(), "linear", "bias");
-    check(b->rank() == 1 && b->numel() == out, "linear: bias has shape ", b->shape().str(),
+    check(b->rank() == 1 && b->numel() == out, "linear: bias has shape ", b->shape(),
           ", expected [", out, "]");
   }
   if (x.device() == Device::cuda) {
@@ -46,7 +46,7 @@ LinearGrads<T> linear_backward(const Tensor<T>& dy, const Tensor<T>& x, const Te
                                bool want_dx, bool want_dw, bool want_db) {
   require_matrix(dy, "linear_backward", "dy");
   check(dy.rows() == x.rows() && dy.cols() == w.rows(), "linear_backward: dy has shape ",
-        dy.shape().str(), ", expected [", x.rows(), ", ", w.rows(), "]");
+        dy.shape(), ", expected [", x.rows(), ", ", w.rows(), "]");
   require_device(x, dy.device(), "linear_backward", "input");
   require_device(w, dy.device(), "linear_backward", "weight");
   const int64_t B = x.rows(), in = x.cols(), out = w.rows();

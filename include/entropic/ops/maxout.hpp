@@ -39,7 +39,7 @@ Tensor<T> maxout_backward(const Tensor<T>& dy, const Tensor<T>& x, const MaxoutF
   require_matrix(dy, "maxout_backward", "dy");
   require_device(x, dy.device(), "maxout_backward", "input");
   check(x.rows() == dy.rows() && dy.cols() * pieces == x.cols(), "maxout_backward: dy has shape ",
-        dy.shape().str(), ", which does not match the forward's input ", x.shape().str(), " with ",
+        dy.shape(), ", which does not match the forward's input ", x.shape(), " with ",
         pieces, " pieces");
   Tensor<T> dx(x.shape(), x.device());
   if (x.device() == Device::cuda) {

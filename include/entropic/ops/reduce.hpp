@@ -15,7 +15,7 @@ double sum(const Tensor<T>& x) {
 template <class T>
 double mean(const Tensor<T>& x) {
   require_defined(x, "mean", "input");
-  check(x.numel() > 0, "mean: input is empty (shape ", x.shape().str(), ")");
+  check(x.numel() > 0, "mean: input is empty (shape ", x.shape(), ")");
   if (x.device() == Device::cuda) return cuda_kernels<T>().sum(x.data(), x.numel()) / double(x.numel());
   return cpu::mean(x.data(), x.numel());
 }
