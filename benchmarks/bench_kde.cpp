@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "common.hpp"
+#include "reference/kde.hpp"
 #include "entropic/core/parallel.hpp"
 #include "entropic/core/rng.hpp"
 #include "entropic/cpu/gemm.hpp"
@@ -209,61 +210,8 @@ Work pair_work(int version, int64_t d, Pass pass) {
 
 // ---- float64 reference -------------------------------------------------------------------------
 
-double log_norm(int64_t n, int64_t d, double sigma) {
-  return std::log(double(n)) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
-}
-
-// row_lse for the given rows (self term included: e_ii = 0 is the row max, so no shift).
-std::vector<double> ref_lse(const std::vector<float>& x, int64_t n, int64_t d, double sigma,
-                            const std::vector<int64_t>& rows) {
-  std::vector<double> out(rows.size());
-  const double c = -0.5 / (sigma * sigma);
-  parallel_for(int64_t(rows.size()), 4, [&](int64_t r0, int64_t r1) {
-    std::vector<double> xi(size_t(d), 0.0);
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t i = rows[size_t(r)];
-      for (int64_t k = 0; k < d; ++k) xi[size_t(k)] = x[size_t(i * d + k)];
-      double s = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        double d2 = 0;
-        const float* xj = &x[size_t(j * d)];
-        for (int64_t k = 0; k < d; ++k) {
-          const double t = xi[size_t(k)] - double(xj[k]);
-          d2 += t * t;
-        }
-        s += std::exp(c * d2);
-      }
-      out[size_t(r)] = std::log(s);
-    }
-  });
-  return out;
-}
-
-// dx rows (rows x d) for dH = 1, given every row's lse.
-std::vector<double> ref_dx(const std::vector<float>& x, int64_t n, int64_t d, double sigma,
-                           const std::vector<int64_t>& rows, const std::vector<double>& lse) {
-  std::vector<double> out(rows.size() * size_t(d), 0.0);
-  const double c = -0.5 / (sigma * sigma), scale = 1.0 / (double(n) * sigma * sigma);
-  parallel_for(int64_t(rows.size()), 4, [&](int64_t r0, int64_t r1) {
-    std::vector<double> xk(static_cast<size_t>(d)), g(static_cast<size_t>(d));
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t k = rows[size_t(r)];
-      for (int64_t q = 0; q < d; ++q) xk[size_t(q)] = x[size_t(k * d + q)], g[size_t(q)] = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        const float* xj = &x[size_t(j * d)];
-        double d2 = 0;
-        for (int64_t q = 0; q < d; ++q) {
-          const double t = xk[size_t(q)] - double(xj[q]);
-          d2 += t * t;
-        }
-        const double a = std::exp(c * d2 - lse[size_t(k)]) + std::exp(c * d2 - lse[size_t(j)]);
-        for (int64_t q = 0; q < d; ++q) g[size_t(q)] += a * (xk[size_t(q)] - double(xj[q]));
-      }
-      for (int64_t q = 0; q < d; ++q) out[size_t(r) * size_t(d) + size_t(q)] = scale * g[size_t(q)];
-    }
-  });
-  return out;
-}
+// The one float64 reference of the project (tests/reference/kde.hpp), self term included.
+double log_norm(int64_t n, int64_t d, double sigma) { return test::kde_log_norm(n, d, sigma, false); }
 
 struct Reference {
   bool full = false;
@@ -280,12 +228,12 @@ Reference make_reference(const std::vector<float>& x, int64_t n, int64_t d, doub
   R.full = double(n) * double(n) * double(d) <= kFullRefWork;
   const int64_t m = R.full ? n : std::min<int64_t>(n, 256);
   for (int64_t r = 0; r < m; ++r) R.rows.push_back(R.full ? r : r * n / m);
-  R.lse = ref_lse(x, n, d, sigma, R.rows);
+  R.lse = test::kde_row_lse(x.data(), n, d, sigma, false, R.rows);
   if (R.full) {
     double h = 0;
     for (double l : R.lse) h -= l - log_norm(n, d, sigma);
     R.H = h / double(n);
-    if (backward) R.dx = ref_dx(x, n, d, sigma, R.rows, R.lse);
+    if (backward) R.dx = test::kde_dx(x.data(), n, d, sigma, R.rows, R.lse);
   }
   return R;
 }
@@ -326,7 +274,7 @@ bool check(const char* label, const Reference& R, const Outputs& o, const std::v
   } else {
     std::vector<double> lse(o.lse.begin(), o.lse.end());
     for (size_t r = 0; r < R.rows.size(); ++r) lse[size_t(R.rows[r])] = R.lse[r];
-    dx_ref = ref_dx(x, n, d, sigma, R.rows, lse);
+    dx_ref = test::kde_dx(x.data(), n, d, sigma, R.rows, lse);
   }
   double scale = 0, num = 0, den = 0, worst = 0;
   for (double v : dx_ref) scale = std::max(scale, std::fabs(v));

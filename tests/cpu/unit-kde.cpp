@@ -5,45 +5,12 @@
 #include <vector>
 
 #include "entropic/cpu/kde.hpp"
+#include "reference/kde.hpp"
 #include "support.hpp"
 
 using namespace entropic;
 
 namespace {
-
-// Plain float64 reference: row_lse, H and dH/dx written straight from the definitions.
-struct Ref {
-  std::vector<double> lse, grad;
-  double h;
-};
-template <class T>
-Ref reference(const std::vector<T>& x, int64_t n, int64_t d, double s, bool loo) {
-  Ref r{std::vector<double>(size_t(n)), std::vector<double>(size_t(n * d), 0.0), 0};
-  std::vector<double> e(static_cast<size_t>(n * n));
-  for (int64_t i = 0; i < n; ++i) {
-    double m = -INFINITY, sum = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      double a = 0;
-      for (int64_t c = 0; c < d; ++c) a += std::pow(double(x[i * d + c]) - double(x[j * d + c]), 2);
-      e[size_t(i * n + j)] = -a / (2 * s * s);
-      if (!(loo && i == j)) m = std::max(m, e[size_t(i * n + j)]);
-    }
-    for (int64_t j = 0; j < n; ++j)
-      if (!(loo && i == j)) sum += std::exp(e[size_t(i * n + j)] - m);
-    r.lse[size_t(i)] = m + std::log(sum);
-    r.h -= (r.lse[size_t(i)] - std::log(double(loo ? n - 1 : n)) -
-            0.5 * double(d) * std::log(2 * M_PI * s * s)) / double(n);
-  }
-  for (int64_t k = 0; k < n; ++k)
-    for (int64_t j = 0; j < n; ++j) {
-      if (j == k) continue;
-      const double a = std::exp(e[size_t(k * n + j)] - r.lse[size_t(k)]) +
-                       std::exp(e[size_t(j * n + k)] - r.lse[size_t(j)]);
-      for (int64_t c = 0; c < d; ++c)
-        r.grad[size_t(k * d + c)] += a * (double(x[k * d + c]) - double(x[j * d + c])) / (double(n) * s * s);
-    }
-  return r;
-}
 
 template <class T>
 std::vector<T> sample(int64_t n, int64_t d, uint64_t seed) {
@@ -55,7 +22,7 @@ std::vector<T> sample(int64_t n, int64_t d, uint64_t seed) {
 template <class T>
 void check_against_reference(int64_t n, int64_t d, bool loo, bool gemm_version, double sigma) {
   const auto x = sample<T>(n, d, uint64_t(n * 131 + d));
-  const Ref ref = reference(x, n, d, sigma, loo);
+  const test::KdeRef ref = test::kde_reference(x, n, d, sigma, loo);
   std::vector<T> log_p(static_cast<size_t>(n)), lse(static_cast<size_t>(n)), dx(static_cast<size_t>(n * d));
   const double h = gemm_version
                        ? cpu::kde_forward_gemm(x.data(), n, d, sigma, loo, log_p.data(), lse.data())
@@ -64,7 +31,7 @@ void check_against_reference(int64_t n, int64_t d, bool loo, bool gemm_version, 
     cpu::kde_backward_gemm(x.data(), n, d, sigma, loo, lse.data(), T(2), dx.data());
   else
     cpu::kde_backward(x.data(), n, d, sigma, loo, lse.data(), T(2), dx.data());
-  std::vector<double> g2(ref.grad);
+  std::vector<double> g2(ref.dx);
   for (auto& v : g2) v *= 2;  // upstream gradient dH = 2
   const bool f = sizeof(T) == 4;
   double gmax = 0;
@@ -73,7 +40,7 @@ void check_against_reference(int64_t n, int64_t d, bool loo, bool gemm_version, 
   CAPTURE(d);
   CAPTURE(loo);
   CAPTURE(gemm_version);
-  CHECK(h == doctest::Approx(ref.h).epsilon(f ? 1e-5 : 1e-12));
+  CHECK(h == doctest::Approx(ref.H).epsilon(f ? 1e-5 : 1e-12));
   CHECK(test::all_close(lse.data(), ref.lse.data(), n, f ? 2e-5 : 1e-12, f ? 2e-6 : 1e-12, "row_lse"));
   CHECK(test::all_close(dx.data(), g2.data(), n * d, (f ? 1e-5 : 1e-12) * gmax, f ? 1e-4 : 1e-10, "dx"));
 }
@@ -183,9 +150,9 @@ TEST_CASE("cpu kde: far-apart points under leave-one-out keep finite log-sum-exp
   std::vector<float> lp(n), lse(n), dx(n * d);
   const double h = cpu::kde_forward(x.data(), n, d, 0.01, true, lp.data(), lse.data());
   cpu::kde_backward(x.data(), n, d, 0.01, true, lse.data(), 1.f, dx.data());
-  const Ref ref = reference(x, n, d, 0.01, true);
+  const test::KdeRef ref = test::kde_reference(x, n, d, 0.01, true);
   CHECK(std::isfinite(h));
-  CHECK(h == doctest::Approx(ref.h).epsilon(1e-5));
+  CHECK(h == doctest::Approx(ref.H).epsilon(1e-5));
   CHECK(test::all_close(lse.data(), ref.lse.data(), n, 0.0, 1e-5, "row_lse"));
   for (float v : dx) CHECK(std::isfinite(v));
 }

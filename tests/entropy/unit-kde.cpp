@@ -5,28 +5,17 @@
 #include <vector>
 
 #include "entropic/entropy/kde.hpp"
+#include "reference/kde.hpp"
 #include "support.hpp"
 
 using namespace entropic;
 using namespace entropic::entropy;
 
 namespace {
-// H straight from the definition, in double.
+// H straight from the definition, in double (tests/reference/kde.hpp).
 template <class T>
 double reference_h(const Tensor<T>& x, double s, bool loo) {
-  const int64_t n = x.size(0), d = x.size(1);
-  double h = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    double p = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      if (loo && i == j) continue;
-      double a = 0;
-      for (int64_t c = 0; c < d; ++c) a += std::pow(double(x(i, c)) - double(x(j, c)), 2);
-      p += std::exp(-a / (2 * s * s)) / std::pow(2 * M_PI * s * s, 0.5 * double(d));
-    }
-    h -= std::log(p / double(loo ? n - 1 : n)) / double(n);
-  }
-  return h;
+  return test::kde_reference(x.data(), x.size(0), x.size(1), s, loo).H;
 }
 }  // namespace
 

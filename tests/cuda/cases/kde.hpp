@@ -5,7 +5,7 @@
 #include <numbers>
 
 #include "cuda_test.hpp"
-#include "kde_reference.hpp"
+#include "reference/kde.hpp"
 #include "entropic/cuda/kde.cuh"
 #if defined(ENTROPIC_CUDA_EMU)
 #include "entropic/cpu/kde.hpp"

@@ -10,7 +10,7 @@
 #include <numbers>
 
 #include "cuda_test.hpp"
-#include "kde_reference.hpp"
+#include "reference/kde.hpp"
 #include "entropic/cuda/kde_versions.cuh"
 
 namespace {
