@@ -24,6 +24,7 @@
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/parallel.hpp"
+#include "entropic/cpu/aligned.hpp"
 #include "entropic/cpu/simd.hpp"
 
 namespace entropic::cpu {
@@ -235,21 +236,18 @@ void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t k0, int64_t j0, int64
 // process, so steady-state calls allocate nothing.
 template <class T>
 T* scratch(int slot, int64_t elems) {
-  struct Buf {
-    T* p = nullptr;
+  struct Slot {
+    AlignedBuffer<T> buf;
     int64_t n = 0;
-    ~Buf() { std::free(p); }
   };
-  thread_local Buf bufs[2];
-  Buf& b = bufs[slot];
-  if (b.n < elems) {
-    std::free(b.p);
-    const size_t bytes = (size_t(elems) * sizeof(T) + 63) / 64 * 64;
-    b.p = static_cast<T*>(std::aligned_alloc(64, bytes));
-    if (!b.p) throw std::bad_alloc();
-    b.n = elems;
+  thread_local Slot slots[2];
+  Slot& s = slots[slot];
+  if (s.n < elems) {
+    s.buf = AlignedBuffer<T>();  // the old block goes first: the peak is one block, not two
+    s.buf = AlignedBuffer<T>(elems);
+    s.n = elems;
   }
-  return b.p;
+  return s.buf.get();
 }
 
 // The blocked loop nest over one tile of C: rows [m0, m0+mc), columns [n0, n0+nc). K > 0.
