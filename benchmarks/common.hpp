@@ -2,15 +2,31 @@
 // seeds, and the FMA ceiling loop.
 #pragma once
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "entropic/cpu/gemm.hpp"
 
 namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The 1-, 5- and 15-minute load averages, printed beside timings taken on a shared machine.
+inline std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
 
 // The Python that runs the peers: /usr/bin/python3 (Debian's, with python3-torch) unless
 // ENTROPIC_PYTHON names another, as on GPU machines whose CUDA PyTorch lives in a virtualenv.
