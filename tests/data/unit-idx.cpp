@@ -167,6 +167,11 @@ TEST_CASE("digits: csv.gz rows of 64 pixels 0..16 and a label, scaled to [-1, 1]
   const std::string bad = "1,2,3\n";
   CHECK(contains(error_of([&] { data::load_digits(write_gz(d.path("bad.csv.gz"), Bytes(bad.begin(), bad.end()))); }),
                  "line 1 has 3 values, expected 65"));
+  // A byte the terminal would act on is shown escaped, not echoed.
+  const std::string junk = "1,\x1b[31m,2\n";
+  const std::string msg = error_of([&] { data::load_digits(write_gz(d.path("junk.csv.gz"), Bytes(junk.begin(), junk.end()))); });
+  CHECK(contains(msg, "line 1: not a number at '\\x1b[31m"));
+  CHECK(msg.find('\x1b') == std::string::npos);
 }
 
 TEST_CASE("digits: scikit-learn's file, when python3-sklearn is installed") {

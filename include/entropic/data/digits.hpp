@@ -55,7 +55,7 @@ inline ImageDataset load_digits(const std::string& path) {
     while (*s) {
       char* e = nullptr;
       const double x = std::strtod(s, &e);
-      check(e != s, path, ": line ", line, ": not a number at '", std::string(s).substr(0, 16), "'");
+      check(e != s, path, ": line ", line, ": not a number at '", printable(s, 16), "'");
       v.push_back(x);
       s = e;
       while (*s == ',' || *s == ' ') ++s;
