@@ -31,20 +31,20 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
 }
 
 template <class T>
-Var<T> activation(const Var<T>& x, ops::Act act, double slope = 0.0) {
+Var<T> activation(const Var<T>& x, Act act, double slope = 0.0) {
   Tensor<T> y = ops::activation(x.value(), act, slope);
-  return make_result<T>(y, ops::act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
+  return make_result<T>(y, act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
     Var<T>::accumulate_grad(*x.state(), ops::activation_backward(dy, x.value(), y, act, slope));
   });
 }
 template <class T>
-Var<T> relu(const Var<T>& x) { return activation(x, ops::Act::relu); }
+Var<T> relu(const Var<T>& x) { return activation(x, Act::relu); }
 template <class T>
-Var<T> leaky_relu(const Var<T>& x, double slope = 0.01) { return activation(x, ops::Act::leaky_relu, slope); }
+Var<T> leaky_relu(const Var<T>& x, double slope = 0.01) { return activation(x, Act::leaky_relu, slope); }
 template <class T>
-Var<T> tanh(const Var<T>& x) { return activation(x, ops::Act::tanh); }
+Var<T> tanh(const Var<T>& x) { return activation(x, Act::tanh); }
 template <class T>
-Var<T> sigmoid(const Var<T>& x) { return activation(x, ops::Act::sigmoid); }
+Var<T> sigmoid(const Var<T>& x) { return activation(x, Act::sigmoid); }
 
 // Training mode normalises with the batch statistics and updates the running ones; the node
 // saves the batch mean and 1/sqrt(var + eps). Eval mode uses the running statistics.

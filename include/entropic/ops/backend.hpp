@@ -6,21 +6,10 @@
 #pragma once
 #include <cstdint>
 
+#include "entropic/core/act.hpp"
 #include "entropic/core/backend.hpp"
 
 namespace entropic::ops {
-
-enum class Act { relu, leaky_relu, tanh, sigmoid };
-
-inline const char* act_name(Act a) {
-  switch (a) {
-    case Act::relu: return "relu";
-    case Act::leaky_relu: return "leaky_relu";
-    case Act::tanh: return "tanh";
-    case Act::sigmoid: return "sigmoid";
-  }
-  return "?";
-}
 
 template <class T>
 class CudaKernels {
