@@ -22,6 +22,7 @@
 #include <system_error>
 #include <vector>
 
+#include "entropic/entropy/functions.hpp"
 #include "entropic/gan/objective.hpp"
 #include "entropic/gan/progress.hpp"
 #include "entropic/io/file.hpp"
@@ -114,12 +115,10 @@ inline std::vector<int64_t> truncate_log(const std::string& path, int64_t k) {
   return iters;
 }
 
-// The entropy estimate of a generated batch and the bandwidth it used (NaN when none).
+// The entropy estimate of a generated batch and the bandwidth it used (NaN when none): what
+// fn::kde_entropy and fn::knn_entropy return.
 template <class T>
-struct EntropyTerm {
-  Var<T> H;
-  double sigma = std::nan("");
-};
+using EntropyTerm = fn::EntropyEstimate<T>;
 
 template <class T>
 struct TrainStats {

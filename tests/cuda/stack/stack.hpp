@@ -91,10 +91,10 @@ std::vector<std::vector<double>> every_op(Device dev, bool training, double* los
   Var<T> loss = fn::lincomb(T(1), losses, T(0.5), fn::mean(fn::scale(t, T(0.3))));
   loss = fn::add(loss, fn::scale(fn::sum(r), T(0.01)));
   const Var<T> emb = fn::linear(t, leaf({3, 6}, 20));  // [9, 3] samples for the entropies
-  loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}));
-  loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}),
+  loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}).H);
+  loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}).H,
                                  T(0.5)));
-  loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}), T(0.25)));
+  loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}).H, T(0.25)));
   *loss_out = double(loss.item());
   loss.backward();
   std::vector<std::vector<double>> grads;
@@ -176,9 +176,7 @@ struct SmallGan {
     c.quiet = true;
     auto real = [m = mix](int64_t n, Rng& rng) { return m.sample<double>(n, rng); };
     auto H = [](const Var<double>& x) {
-      gan::EntropyTerm<double> t;
-      t.H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.25}, &t.sigma);
-      return t;
+      return fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.25});
     };
     return gan::GanTrainer<double>(G, D, c, real, H);
   }
