@@ -50,8 +50,8 @@ TEST_CASE("ops::ema_update: avg = decay avg + (1 - decay) x, in place") {
   CHECK(avg.vec() == std::vector<double>{2, 0, 4, 3});
   ops::ema_update(avg, x, 0.0);  // decay 0: the average is x
   CHECK(avg.vec() == x.vec());
-  CHECK_THROWS_WITH_AS(ops::ema_update(avg, TensorD::zeros({4}), 0.5), doctest::Contains("ema_update: average has shape"),
-                       Error);
+  CHECK_THROWS_WITH_AS(ops::ema_update(avg, TensorD::zeros({4}), 0.5),
+                       doctest::Contains("ema_update: average has shape"), Error);
 }
 
 TEST_CASE("ops::all_finite: false for a NaN or an infinity anywhere, true otherwise") {

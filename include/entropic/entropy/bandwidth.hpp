@@ -18,13 +18,11 @@
 // kernel, and the mean rather than e.g. the geometric mean so one constant dimension does not
 // zero it.
 #pragma once
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"

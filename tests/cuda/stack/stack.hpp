@@ -92,8 +92,8 @@ std::vector<std::vector<double>> every_op(Device dev, bool training, double* los
   loss = fn::add(loss, fn::scale(fn::sum(r), T(0.01)));
   const Var<T> emb = fn::linear(t, leaf({3, 6}, 20));  // [9, 3] samples for the entropies
   loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}).H);
-  loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}).H,
-                                 T(0.5)));
+  const Var<T> h_loo = fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}).H;
+  loss = fn::sub(loss, fn::scale(h_loo, T(0.5)));
   loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}).H, T(0.25)));
   *loss_out = double(loss.item());
   loss.backward();
