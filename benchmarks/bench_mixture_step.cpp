@@ -99,11 +99,7 @@ int main(int argc, char** argv) {
       cfg.batch = B;
       cfg.quiet = true;
       auto real = [&](int64_t n, Rng& rng) { return mix.sample<T>(n, rng); };
-      auto ent = [&](const Var<T>& x) {
-        gan::EntropyTerm<T> t;
-        t.H = fn::kde_entropy(x, e.kde, &t.sigma);
-        return t;
-      };
+      auto ent = [&](const Var<T>& x) { return fn::kde_entropy(x, e.kde); };
       gan::GanTrainer<T> tr(g, d, cfg, real, ent);
       std::vector<double> ts;
       for (int r = 0; r < reps + 5; ++r) {

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     VarF real(ring.sample<float>(256, rng)), fake = G(VarF(TensorF::randn({256, 2}, rng)));
     VarF loss_d = fn::mean(fn::relu(1.0 - D(real))) + fn::mean(fn::relu(1.0 + D(fake.detach())));
     optD.zero_grad(), loss_d.backward(), optD.step();
-    VarF loss_g = -fn::mean(D(fake)) - lambda * fn::kde_entropy(fake);
+    VarF loss_g = -fn::mean(D(fake)) - lambda * fn::kde_entropy(fake).H;
     optG.zero_grad(), loss_g.backward(), optG.step();
   }
   NoGrad no_grad;

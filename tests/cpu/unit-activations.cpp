@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "entropic/core/act.hpp"
 #include "entropic/cpu/activations.hpp"
 #include "support.hpp"
 
@@ -27,21 +28,12 @@ struct Tol {
   static constexpr double grad_atol = f ? 1e-5 : 1e-7, grad_rtol = f ? 1e-5 : 1e-7;
 };
 
-enum class Act { relu, leaky, tanh, sigmoid };
-const char* name(Act a) {
-  switch (a) {
-    case Act::relu: return "relu";
-    case Act::leaky: return "leaky_relu";
-    case Act::tanh: return "tanh";
-    default: return "sigmoid";
-  }
-}
-constexpr Act kAll[] = {Act::relu, Act::leaky, Act::tanh, Act::sigmoid};
+constexpr Act kAll[] = {Act::relu, Act::leaky_relu, Act::tanh, Act::sigmoid};
 
 double ref_f(Act a, double x) {
   switch (a) {
     case Act::relu: return x > 0 ? x : 0;
-    case Act::leaky: return x > 0 ? x : kSlope * x;
+    case Act::leaky_relu: return x > 0 ? x : kSlope * x;
     case Act::tanh: return std::tanh(x);
     default: return 1 / (1 + std::exp(-x));
   }
@@ -49,7 +41,7 @@ double ref_f(Act a, double x) {
 double ref_df(Act a, double x) {
   switch (a) {
     case Act::relu: return x > 0 ? 1 : 0;
-    case Act::leaky: return x > 0 ? 1 : kSlope;
+    case Act::leaky_relu: return x > 0 ? 1 : kSlope;
     case Act::tanh: return 1 - std::tanh(x) * std::tanh(x);
     default: {
       const double s = 1 / (1 + std::exp(-x));
@@ -62,7 +54,7 @@ template <class T>
 void forward(Act a, const T* x, T* y, int64_t n) {
   switch (a) {
     case Act::relu: return cpu::relu_forward(x, y, n);
-    case Act::leaky: return cpu::leaky_relu_forward(x, y, n, T(kSlope));
+    case Act::leaky_relu: return cpu::leaky_relu_forward(x, y, n, T(kSlope));
     case Act::tanh: return cpu::tanh_forward(x, y, n);
     default: return cpu::sigmoid_forward(x, y, n);
   }
@@ -72,7 +64,7 @@ template <class T>
 void backward(Act a, const T* dy, const T* x, const T* y, T* dx, int64_t n) {
   switch (a) {
     case Act::relu: return cpu::relu_backward(dy, y, dx, n);
-    case Act::leaky: return cpu::leaky_relu_backward(dy, x, dx, n, T(kSlope));
+    case Act::leaky_relu: return cpu::leaky_relu_backward(dy, x, dx, n, T(kSlope));
     case Act::tanh: return cpu::tanh_backward(dy, y, dx, n);
     default: return cpu::sigmoid_backward(dy, y, dx, n);
   }
@@ -101,7 +93,7 @@ TEST_CASE_TEMPLATE("activations: forward matches a double reference", T, float, 
       std::vector<double> ref(static_cast<size_t>(n));
       forward(a, x.data(), y.data(), n);
       for (int64_t i = 0; i < n; ++i) ref[size_t(i)] = ref_f(a, double(x[size_t(i)]));
-      CHECK_MESSAGE(all_close(y, ref, Tol<T>::atol, Tol<T>::rtol, name(a)), name(a), " n=", n);
+      CHECK_MESSAGE(all_close(y, ref, Tol<T>::atol, Tol<T>::rtol, act_name(a)), act_name(a), " n=", n);
     }
 }
 
@@ -122,7 +114,7 @@ TEST_CASE_TEMPLATE("activations: backward matches central differences of sum(w .
       std::vector<T> y(static_cast<size_t>(n)), dy(w.begin(), w.end()), dx(static_cast<size_t>(n));
       forward(a, x.data(), y.data(), n);
       backward(a, dy.data(), x.data(), y.data(), dx.data(), n);
-      CHECK_MESSAGE(all_close(dx, num, Tol<T>::grad_atol, Tol<T>::grad_rtol, name(a)), name(a),
+      CHECK_MESSAGE(all_close(dx, num, Tol<T>::grad_atol, Tol<T>::grad_rtol, act_name(a)), act_name(a),
                     " n=", n);
     }
 }
@@ -141,7 +133,7 @@ TEST_CASE_TEMPLATE("activations: backward on the multi-threaded path overwrites 
     for (int64_t i = 0; i < n; ++i)
       ref[size_t(i)] = double(dy[size_t(i)]) * ref_df(a, double(x[size_t(i)]));
     // The float backward of tanh/sigmoid works from the float output y, hence the looser bound.
-    CHECK_MESSAGE(all_close(dx, ref, 10 * Tol<T>::atol, 10 * Tol<T>::rtol, name(a)), name(a));
+    CHECK_MESSAGE(all_close(dx, ref, 10 * Tol<T>::atol, 10 * Tol<T>::rtol, act_name(a)), act_name(a));
   }
 }
 

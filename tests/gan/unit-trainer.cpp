@@ -50,11 +50,7 @@ gan::TrainConfig small_config(const std::string& out, int64_t iters) {
 }
 
 gan::GanTrainer<double>::EntropyFn kde() {
-  return [](const VarD& x) {
-    gan::EntropyTerm<double> t;
-    t.H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::scott}, &t.sigma);
-    return t;
-  };
+  return [](const VarD& x) { return fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::scott}); };
 }
 
 std::string temp_dir(const std::string& name) {

@@ -32,20 +32,20 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
 }
 
 template <class T>
-Var<T> activation(const Var<T>& x, ops::Act act, double slope = 0.0) {
+Var<T> activation(const Var<T>& x, Act act, double slope = 0.0) {
   Tensor<T> y = ops::activation(x.value(), act, slope);
-  return make_result<T>(y, ops::act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
+  return make_result<T>(y, act_name(act), {x}, [x, y, act, slope](const Tensor<T>& dy) {
     Var<T>::accumulate_grad(*x.state(), ops::activation_backward(dy, x.value(), y, act, slope));
   });
 }
 template <class T>
-Var<T> relu(const Var<T>& x) { return activation(x, ops::Act::relu); }
+Var<T> relu(const Var<T>& x) { return activation(x, Act::relu); }
 template <class T>
-Var<T> leaky_relu(const Var<T>& x, double slope = 0.01) { return activation(x, ops::Act::leaky_relu, slope); }
+Var<T> leaky_relu(const Var<T>& x, double slope = 0.01) { return activation(x, Act::leaky_relu, slope); }
 template <class T>
-Var<T> tanh(const Var<T>& x) { return activation(x, ops::Act::tanh); }
+Var<T> tanh(const Var<T>& x) { return activation(x, Act::tanh); }
 template <class T>
-Var<T> sigmoid(const Var<T>& x) { return activation(x, ops::Act::sigmoid); }
+Var<T> sigmoid(const Var<T>& x) { return activation(x, Act::sigmoid); }
 
 // Training mode normalises with the batch statistics and updates the running ones; the node
 // saves the batch mean and 1/sqrt(var + eps). Eval mode uses the running statistics.
@@ -151,47 +151,47 @@ Var<T> scale(const Var<T>& a, Scalar<T> alpha) {
   });
 }
 
-// y = m(x; p0, p1) for the maps of ops::Map; the node keeps x and y (each backward uses one).
+// y = m(x; p0, p1) for the maps of Map; the node keeps x and y (each backward uses one).
 template <class T>
-Var<T> map(const Var<T>& x, ops::Map m, Scalar<T> p0 = T(0), Scalar<T> p1 = T(0)) {
+Var<T> map(const Var<T>& x, Map m, Scalar<T> p0 = T(0), Scalar<T> p1 = T(0)) {
   Tensor<T> y = ops::map(x.value(), m, p0, p1);
-  return make_result<T>(y, ops::map_name(m), {x}, [x, y, m, p0, p1](const Tensor<T>& dy) {
+  return make_result<T>(y, map_name(m), {x}, [x, y, m, p0, p1](const Tensor<T>& dy) {
     Var<T>::accumulate_grad(*x.state(), ops::map_backward(dy, x.value(), y, m, p0, p1));
   });
 }
 template <class T>
-Var<T> exp(const Var<T>& x) { return map(x, ops::Map::exp); }
+Var<T> exp(const Var<T>& x) { return map(x, Map::exp); }
 // IEEE at the edge, as torch.log: log(0) = -inf, log(x < 0) = NaN. Clamp first if x can reach 0.
 template <class T>
-Var<T> log(const Var<T>& x) { return map(x, ops::Map::log); }
+Var<T> log(const Var<T>& x) { return map(x, Map::log); }
 template <class T>
-Var<T> square(const Var<T>& x) { return map(x, ops::Map::square); }
+Var<T> square(const Var<T>& x) { return map(x, Map::square); }
 // Gradient passes where lo <= x <= hi, as torch.clamp's does.
 template <class T>
-Var<T> clamp(const Var<T>& x, Scalar<T> lo, Scalar<T> hi) { return map(x, ops::Map::clamp, lo, hi); }
+Var<T> clamp(const Var<T>& x, Scalar<T> lo, Scalar<T> hi) { return map(x, Map::clamp, lo, hi); }
 // alpha * x + beta
 template <class T>
-Var<T> affine(const Var<T>& x, Scalar<T> alpha, Scalar<T> beta) { return map(x, ops::Map::affine, alpha, beta); }
+Var<T> affine(const Var<T>& x, Scalar<T> alpha, Scalar<T> beta) { return map(x, Map::affine, alpha, beta); }
 
 // Elementwise a * b of same-shaped values.
 template <class T>
 Var<T> mul(const Var<T>& a, const Var<T>& b) {
-  return make_result<T>(ops::binary(ops::Binary::mul, T(1), a.value(), b.value()), "mul", {a, b},
+  return make_result<T>(ops::binary(Binary::mul, T(1), a.value(), b.value()), "mul", {a, b},
                         [a, b](const Tensor<T>& d) {
-    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(ops::Binary::mul, T(1), d, b.value()));
-    if (b.requires_grad()) Var<T>::accumulate_grad(*b.state(), ops::binary(ops::Binary::mul, T(1), d, a.value()));
+    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(Binary::mul, T(1), d, b.value()));
+    if (b.requires_grad()) Var<T>::accumulate_grad(*b.state(), ops::binary(Binary::mul, T(1), d, a.value()));
   });
 }
 
 // Elementwise a / b of same-shaped values; d/db = -(a / b) / b, from the saved quotient.
 template <class T>
 Var<T> div(const Var<T>& a, const Var<T>& b) {
-  Tensor<T> y = ops::binary(ops::Binary::div, T(1), a.value(), b.value());
+  Tensor<T> y = ops::binary(Binary::div, T(1), a.value(), b.value());
   return make_result<T>(y, "div", {a, b}, [a, b, y](const Tensor<T>& d) {
-    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(ops::Binary::div, T(1), d, b.value()));
+    if (a.requires_grad()) Var<T>::accumulate_grad(*a.state(), ops::binary(Binary::div, T(1), d, b.value()));
     if (b.requires_grad())
-      Var<T>::accumulate_grad(*b.state(), ops::binary(ops::Binary::div, T(1),
-                                                      ops::binary(ops::Binary::mul, T(-1), d, y), b.value()));
+      Var<T>::accumulate_grad(*b.state(), ops::binary(Binary::div, T(1),
+                                                      ops::binary(Binary::mul, T(-1), d, y), b.value()));
   });
 }
 

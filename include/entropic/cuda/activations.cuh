@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "entropic/core/act.hpp"
 #include "entropic/cuda/launch.cuh"
 #include "entropic/cuda/math.cuh"
 
 namespace entropic::cuda {
-
-enum class Act : int { none, relu, leaky_relu, tanh, sigmoid };
 
 // ---- __device__ math -------------------------------------------------------------------------
 

@@ -218,11 +218,11 @@ class Kernels final : public ops::CudaKernels<T> {
     if (db) column_sum(dy, db, M, N, false, rt_.stream());
   }
 
-  void activation_forward(ops::Act a, const T* x, T* y, int64_t n, T slope) override {
-    act_forward(act(a), x, y, n, slope, rt_.stream());
+  void activation_forward(Act a, const T* x, T* y, int64_t n, T slope) override {
+    act_forward(a, x, y, n, slope, rt_.stream());
   }
-  void activation_backward(ops::Act a, const T* dy, const T* s, T* dx, int64_t n, T slope) override {
-    act_backward(act(a), dy, s, dx, n, slope, rt_.stream());
+  void activation_backward(Act a, const T* dy, const T* s, T* dx, int64_t n, T slope) override {
+    act_backward(a, dy, s, dx, n, slope, rt_.stream());
   }
 
   void batchnorm_forward_train(const T* x, const T* gamma, const T* beta, T* y, T* mean, T* rstd, T* running_mean,
@@ -273,13 +273,13 @@ class Kernels final : public ops::CudaKernels<T> {
   void axpby(T alpha, const T* a, T beta, const T* b, T* out, int64_t n) override {
     cuda::axpby(alpha, a, beta, b, out, n, rt_.stream());
   }
-  void map_forward(ops::Map m, const T* x, T* y, int64_t n, T p0, T p1) override {
+  void map_forward(Map m, const T* x, T* y, int64_t n, T p0, T p1) override {
     cuda::map_forward(m, x, y, n, p0, p1, rt_.stream());
   }
-  void map_backward(ops::Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1) override {
+  void map_backward(Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1) override {
     cuda::map_backward(m, dy, x, y, dx, n, p0, p1, rt_.stream());
   }
-  void binary(ops::Binary op, T alpha, const T* a, const T* b, T* out, int64_t n) override {
+  void binary(Binary op, T alpha, const T* a, const T* b, T* out, int64_t n) override {
     cuda::binary(op, alpha, a, b, out, n, rt_.stream());
   }
 
@@ -318,15 +318,6 @@ class Kernels final : public ops::CudaKernels<T> {
   }
 
  private:
-  static Act act(ops::Act a) {
-    switch (a) {
-      case ops::Act::relu: return Act::relu;
-      case ops::Act::leaky_relu: return Act::leaky_relu;
-      case ops::Act::tanh: return Act::tanh;
-      case ops::Act::sigmoid: return Act::sigmoid;
-    }
-    return Act::none;
-  }
   Runtime& rt_;
 };
 

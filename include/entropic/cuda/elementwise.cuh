@@ -8,7 +8,7 @@
 #include "entropic/cuda/activations.cuh"
 #include "entropic/cuda/launch.cuh"
 #include "entropic/cuda/reduce.cuh"
-#include "entropic/ops/backend.hpp"
+#include "entropic/core/maps.hpp"
 
 namespace entropic::cuda {
 
@@ -29,32 +29,32 @@ __global__ void __launch_bounds__(kElementwiseThreads)
     out[i] = alpha * a[i] + beta * b[i];
 }
 
-template <ops::Map M, class T>
+template <Map M, class T>
 __device__ __forceinline__ T map_fwd(T x, T p0, T p1) {
-  if constexpr (M == ops::Map::exp) return math::exp(x);
-  else if constexpr (M == ops::Map::log) return math::log(x);
-  else if constexpr (M == ops::Map::square) return x * x;
-  else if constexpr (M == ops::Map::clamp) return x < p0 ? p0 : (x > p1 ? p1 : x);  // NaN stays NaN
+  if constexpr (M == Map::exp) return math::exp(x);
+  else if constexpr (M == Map::log) return math::log(x);
+  else if constexpr (M == Map::square) return x * x;
+  else if constexpr (M == Map::clamp) return x < p0 ? p0 : (x > p1 ? p1 : x);  // NaN stays NaN
   else return p0 * x + p1;
 }
 
-template <ops::Map M, class T>
+template <Map M, class T>
 __device__ __forceinline__ T map_bwd(T dy, T x, T y, T p0, T p1) {
-  if constexpr (M == ops::Map::exp) return dy * y;
-  else if constexpr (M == ops::Map::log) return dy / x;
-  else if constexpr (M == ops::Map::square) return T(2) * x * dy;
-  else if constexpr (M == ops::Map::clamp) return x >= p0 && x <= p1 ? dy : T(0);
+  if constexpr (M == Map::exp) return dy * y;
+  else if constexpr (M == Map::log) return dy / x;
+  else if constexpr (M == Map::square) return T(2) * x * dy;
+  else if constexpr (M == Map::clamp) return x >= p0 && x <= p1 ? dy : T(0);
   else return p0 * dy;
 }
 
-template <ops::Map M, class T>
+template <Map M, class T>
 __global__ void __launch_bounds__(kElementwiseThreads) map_forward_kernel(const T* x, T* y, int64_t n, T p0, T p1) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     y[i] = map_fwd<M>(x[i], p0, p1);
 }
 
-template <ops::Map M, class T>
+template <Map M, class T>
 __global__ void __launch_bounds__(kElementwiseThreads)
     map_backward_kernel(const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
@@ -63,11 +63,11 @@ __global__ void __launch_bounds__(kElementwiseThreads)
 }
 
 // out may alias a or b, as in axpby.
-template <ops::Binary Op, class T>
+template <Binary Op, class T>
 __global__ void __launch_bounds__(kElementwiseThreads) binary_kernel(T alpha, const T* a, const T* b, T* out, int64_t n) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    out[i] = Op == ops::Binary::mul ? alpha * (a[i] * b[i]) : alpha * (a[i] / b[i]);
+    out[i] = Op == Binary::mul ? alpha * (a[i] * b[i]) : alpha * (a[i] / b[i]);
 }
 
 template <class T>
@@ -92,50 +92,50 @@ void axpby(T alpha, const T* a, T beta, const T* b, T* out, int64_t n, cudaStrea
 
 // y = m(x; p0, p1); y may be x.
 template <class T>
-void map_forward(ops::Map m, const T* x, T* y, int64_t n, T p0, T p1, cudaStream_t stream) {
+void map_forward(Map m, const T* x, T* y, int64_t n, T p0, T p1, cudaStream_t stream) {
   if (n == 0) return;
   const dim3 grid = elementwise_grid(n), block(kElementwiseThreads);
   switch (m) {
-    case ops::Map::exp: return launch(map_forward_kernel<ops::Map::exp, T>, grid, block, 0, stream, x, y, n, p0, p1);
-    case ops::Map::log: return launch(map_forward_kernel<ops::Map::log, T>, grid, block, 0, stream, x, y, n, p0, p1);
-    case ops::Map::square:
-      return launch(map_forward_kernel<ops::Map::square, T>, grid, block, 0, stream, x, y, n, p0, p1);
-    case ops::Map::clamp:
-      return launch(map_forward_kernel<ops::Map::clamp, T>, grid, block, 0, stream, x, y, n, p0, p1);
-    case ops::Map::affine:
-      return launch(map_forward_kernel<ops::Map::affine, T>, grid, block, 0, stream, x, y, n, p0, p1);
+    case Map::exp: return launch(map_forward_kernel<Map::exp, T>, grid, block, 0, stream, x, y, n, p0, p1);
+    case Map::log: return launch(map_forward_kernel<Map::log, T>, grid, block, 0, stream, x, y, n, p0, p1);
+    case Map::square:
+      return launch(map_forward_kernel<Map::square, T>, grid, block, 0, stream, x, y, n, p0, p1);
+    case Map::clamp:
+      return launch(map_forward_kernel<Map::clamp, T>, grid, block, 0, stream, x, y, n, p0, p1);
+    case Map::affine:
+      return launch(map_forward_kernel<Map::affine, T>, grid, block, 0, stream, x, y, n, p0, p1);
   }
 }
 
 // dx = dy * m'(x) from the forward's x and y (OVERWRITES dx).
 template <class T>
-void map_backward(ops::Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1,
+void map_backward(Map m, const T* dy, const T* x, const T* y, T* dx, int64_t n, T p0, T p1,
                   cudaStream_t stream) {
   if (n == 0) return;
   const dim3 grid = elementwise_grid(n), block(kElementwiseThreads);
   switch (m) {
-    case ops::Map::exp:
-      return launch(map_backward_kernel<ops::Map::exp, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
-    case ops::Map::log:
-      return launch(map_backward_kernel<ops::Map::log, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
-    case ops::Map::square:
-      return launch(map_backward_kernel<ops::Map::square, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
-    case ops::Map::clamp:
-      return launch(map_backward_kernel<ops::Map::clamp, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
-    case ops::Map::affine:
-      return launch(map_backward_kernel<ops::Map::affine, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
+    case Map::exp:
+      return launch(map_backward_kernel<Map::exp, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
+    case Map::log:
+      return launch(map_backward_kernel<Map::log, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
+    case Map::square:
+      return launch(map_backward_kernel<Map::square, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
+    case Map::clamp:
+      return launch(map_backward_kernel<Map::clamp, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
+    case Map::affine:
+      return launch(map_backward_kernel<Map::affine, T>, grid, block, 0, stream, dy, x, y, dx, n, p0, p1);
   }
 }
 
 // out = alpha * (a op b).
 template <class T>
-void binary(ops::Binary op, T alpha, const T* a, const T* b, T* out, int64_t n, cudaStream_t stream) {
+void binary(Binary op, T alpha, const T* a, const T* b, T* out, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
   const dim3 grid = elementwise_grid(n), block(kElementwiseThreads);
-  if (op == ops::Binary::mul)
-    launch(binary_kernel<ops::Binary::mul, T>, grid, block, 0, stream, alpha, a, b, out, n);
+  if (op == Binary::mul)
+    launch(binary_kernel<Binary::mul, T>, grid, block, 0, stream, alpha, a, b, out, n);
   else
-    launch(binary_kernel<ops::Binary::div, T>, grid, block, 0, stream, alpha, a, b, out, n);
+    launch(binary_kernel<Binary::div, T>, grid, block, 0, stream, alpha, a, b, out, n);
 }
 
 // out[0] = sum x^2 (double, on the device). work: kSumBlocks doubles.

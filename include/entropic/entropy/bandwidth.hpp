@@ -13,21 +13,21 @@
 //              median distance it shrinks as n grows, as a density bandwidth must, and
 //              log(n+1) keeps it finite at n = 2. Over all pairs when n <= 1024, else over
 //              the pairs of 1024 evenly spaced rows (O(min(n,1024)^2 d) work).
-// sigma_hat (scott, silverman) is the mean over dimensions of the per-dimension sample
-// standard deviation (divisor n-1): one isotropic sigma for an isotropic kernel, and the
-// mean rather than e.g. the geometric mean so one constant dimension does not zero it.
+// sigma_hat (scott, silverman) is ops::mean_std, the mean over dimensions of the
+// per-dimension sample standard deviation (divisor n-1): one isotropic sigma for an isotropic
+// kernel, and the mean rather than e.g. the geometric mean so one constant dimension does not
+// zero it.
 #pragma once
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
-#include "entropic/ops/backend.hpp"
+#include "entropic/ops/bandwidth.hpp"
+#include "entropic/ops/reduce.hpp"
 
 namespace entropic::entropy {
 
@@ -54,8 +54,8 @@ inline const char* to_string(Bandwidth b) {
 
 namespace detail {
 
-// Checks a sample matrix x [n, d] on the CPU with n >= 2 and finite values; messages start
-// with `op`, e.g. "kde_entropy: sample 3 has a non-finite value (nan) in dimension 1".
+// Checks a sample matrix x [n, d] with n >= 2 and finite values; messages start with `op`,
+// e.g. "kde_entropy: sample 3 has a non-finite value (nan) in dimension 1".
 template <class T>
 void check_samples(const char* op, const Tensor<T>& x) {
   check(x.defined(), op, ": samples x are undefined");
@@ -63,68 +63,37 @@ void check_samples(const char* op, const Tensor<T>& x) {
   const int64_t n = x.size(0), d = x.size(1);
   check(n >= 2, op, ": needs at least 2 samples, x has shape ", x.shape().str());
   check(d >= 1, op, ": samples need at least 1 dimension, x has shape ", x.shape().str());
-  if (x.device() == Device::cuda) {  // one reduction: the sum of squares is finite iff every x is
-    check(std::isfinite(ops::cuda_kernels<T>().sum_of_squares(x.data(), x.numel())), op,
-          ": the samples x hold a non-finite value (or values near the float limit)");
-    return;
-  }
-  const T* p = x.data();
+  if (ops::all_finite(x)) return;
+  // Only on failure: find the culprit on the host, so the message names it on either device.
+  const Tensor<T> h = x.to(Device::cpu);
+  const T* p = h.data();
   for (int64_t i = 0; i < n * d; ++i)
     if (!std::isfinite(p[i]))
       fail(op, ": sample ", i / d, " has a non-finite value (", p[i], ") in dimension ", i % d);
+  fail(op, ": the samples x hold values whose squares overflow (beyond about 1e154)");
 }
 
 }  // namespace detail
 
-// Mean over dimensions of the per-dimension sample standard deviation (divisor n - 1).
+// Scott's rule: ops::mean_std(x) * n^(-1/(d+4)).
 template <class T>
-double mean_std(const T* x, int64_t n, int64_t d) {
-  double total = 0;
-  for (int64_t c = 0; c < d; ++c) {
-    double mean = 0, m2 = 0;  // Welford: no cancellation for data far from 0
-    for (int64_t i = 0; i < n; ++i) {
-      const double v = double(x[i * d + c]), delta = v - mean;
-      mean += delta / double(i + 1);
-      m2 += delta * (v - mean);
-    }
-    total += std::sqrt(m2 / double(n - 1));
-  }
-  return total / double(d);
+double scott_sigma(const Tensor<T>& x) {
+  const int64_t n = x.size(0), d = x.size(1);
+  return ops::mean_std(x) * std::pow(double(n), -1.0 / double(d + 4));
 }
 
-// Scott's rule: mean_std * n^(-1/(d+4)).
+// Silverman's rule: ops::mean_std(x) * (4/((d+2) n))^(1/(d+4)).
 template <class T>
-double scott_sigma(const T* x, int64_t n, int64_t d) {
-  return mean_std(x, n, d) * std::pow(double(n), -1.0 / double(d + 4));
-}
-
-// Silverman's rule: mean_std * (4/((d+2) n))^(1/(d+4)).
-template <class T>
-double silverman_sigma(const T* x, int64_t n, int64_t d) {
-  return mean_std(x, n, d) * std::pow(4.0 / (double(d + 2) * double(n)), 1.0 / double(d + 4));
+double silverman_sigma(const Tensor<T>& x) {
+  const int64_t n = x.size(0), d = x.size(1);
+  return ops::mean_std(x) * std::pow(4.0 / (double(d + 2) * double(n)), 1.0 / double(d + 4));
 }
 
 // Median heuristic: sqrt(median_{i<j} |x_i - x_j|^2 / (2 log(n+1))), rows subsampled to 1024.
 template <class T>
-double median_sigma(const T* x, int64_t n, int64_t d) {
-  const int64_t m = std::min<int64_t>(n, 1024);
-  std::vector<double> d2;
-  d2.reserve(size_t(m * (m - 1) / 2));
-  for (int64_t a = 0; a < m; ++a) {
-    const T* xa = x + (a * n / m) * d;
-    for (int64_t b = a + 1; b < m; ++b) {
-      const T* xb = x + (b * n / m) * d;
-      double s = 0;
-      for (int64_t c = 0; c < d; ++c) {
-        const double t = double(xa[c]) - double(xb[c]);
-        s += t * t;
-      }
-      d2.push_back(s);
-    }
-  }
-  auto mid = d2.begin() + ptrdiff_t(d2.size() / 2);
-  std::nth_element(d2.begin(), mid, d2.end());
-  return std::sqrt(*mid / (2 * std::log(double(n + 1))));
+double median_sigma(const Tensor<T>& x) {
+  const int64_t n = x.size(0);
+  return std::sqrt(ops::median_pair_sq_distance(x) / (2 * std::log(double(n + 1))));
 }
 
 // The kernels scale squared distances by 1 / (2 sigma^2) in T: when that overflows, the
@@ -143,20 +112,19 @@ void check_sigma_representable(const char* op, double s) {
 // sigma for the rule (fixed_sigma for Bandwidth::fixed); throws if the result is not a
 // positive finite number (all samples equal, or a bad fixed sigma).
 template <class T>
-double select_bandwidth(const char* op, const T* x, int64_t n, int64_t d, Bandwidth rule,
-                        double fixed_sigma) {
+double select_bandwidth(const char* op, const Tensor<T>& x, Bandwidth rule, double fixed_sigma) {
   double s = fixed_sigma;
   switch (rule) {
     case Bandwidth::fixed:
       check(std::isfinite(s) && s > 0, op, ": sigma must be positive and finite, got ", s);
       check_sigma_representable<T>(op, s);
       return s;
-    case Bandwidth::scott: s = scott_sigma(x, n, d); break;
-    case Bandwidth::silverman: s = silverman_sigma(x, n, d); break;
-    case Bandwidth::median: s = median_sigma(x, n, d); break;
+    case Bandwidth::scott: s = scott_sigma(x); break;
+    case Bandwidth::silverman: s = silverman_sigma(x); break;
+    case Bandwidth::median: s = median_sigma(x); break;
   }
   check(std::isfinite(s) && s > 0, op, ": bandwidth rule ", to_string(rule), " gave sigma = ", s,
-        " for ", n, " samples (are they all equal?); use a fixed sigma");
+        " for ", x.size(0), " samples (are they all equal?); use a fixed sigma");
   check_sigma_representable<T>(op, s);
   return s;
 }

@@ -3,7 +3,9 @@
 // kNN node saves each sample's k-th neighbour. Both ACCUMULATE into dx (autograd/var.hpp).
 // The bandwidth is a constant of the gradient (entropy/bandwidth.hpp).
 #pragma once
+#include <cmath>
 #include <memory>
+#include <utility>
 
 #include "entropic/autograd/var.hpp"
 #include "entropic/entropy/kde.hpp"
@@ -11,27 +13,35 @@
 
 namespace entropic::fn {
 
-// H = -(1/n) sum_i log p(x_i), p a Gaussian KDE over the batch x [n, d]. When sigma_used is
-// given it receives the bandwidth the rule chose for this batch.
+// An entropy estimate of a batch, as both estimators return it: H, differentiable in the
+// samples, and the bandwidth the KDE chose for this batch (NaN for kNN, which has none).
 template <class T>
-Var<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}, double* sigma_used = nullptr) {
+struct EntropyEstimate {
+  Var<T> H;
+  double sigma = std::nan("");
+};
+
+// H = -(1/n) sum_i log p(x_i), p a Gaussian KDE over the batch x [n, d].
+template <class T>
+EntropyEstimate<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}) {
   auto res = std::make_shared<entropy::KdeResult<T>>(entropy::kde_entropy(x.value(), opt));
-  if (sigma_used) *sigma_used = res->sigma;
-  return make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "kde_entropy", {x},
-                        [x, res, opt](const Tensor<T>& dH) {
+  Var<T> H = make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "kde_entropy", {x},
+                            [x, res, opt](const Tensor<T>& dH) {
     // The backward uses res->sigma, this batch's bandwidth, as a constant.
     Var<T>::accumulate_grad(*x.state(), entropy::kde_entropy_backward(x.value(), *res, opt, dH.item()));
   });
+  return {std::move(H), res->sigma};
 }
 
 // Kozachenko-Leonenko k-nearest-neighbour entropy of the batch x [n, d].
 template <class T>
-Var<T> knn_entropy(const Var<T>& x, const entropy::KnnOptions& opt = {}) {
+EntropyEstimate<T> knn_entropy(const Var<T>& x, const entropy::KnnOptions& opt = {}) {
   auto res = std::make_shared<entropy::KnnResult<T>>(entropy::knn_entropy(x.value(), opt));
-  return make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "knn_entropy", {x},
-                        [x, res, opt](const Tensor<T>& dH) {
+  Var<T> H = make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "knn_entropy", {x},
+                            [x, res, opt](const Tensor<T>& dH) {
     Var<T>::accumulate_grad(*x.state(), entropy::knn_entropy_backward(x.value(), *res, opt, dH.item()));
   });
+  return {std::move(H)};
 }
 
 }  // namespace entropic::fn

@@ -1,5 +1,5 @@
-// Gaussian kernel-density entropy of a minibatch, H = -(1/n) sum_i log p(x_i), on the CPU:
-// validated entry points over Tensor<T> [n, d] around the kernels of cpu/kde.hpp.
+// Gaussian kernel-density entropy of a minibatch, H = -(1/n) sum_i log p(x_i): validated
+// entry points over Tensor<T> [n, d] on either device around the kernels of ops/kde.hpp.
 //
 // p(x_i) = (1/m) sum_{j in S_i} N(x_i | x_j, sigma^2 I): S_i = all j (m = n), or j != i
 // (m = n - 1) with leave_one_out. The self term makes H a biased (low) estimate at small
@@ -11,14 +11,13 @@
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
-#include "entropic/cpu/kde.hpp"
 #include "entropic/entropy/bandwidth.hpp"
-#include "entropic/ops/backend.hpp"
+#include "entropic/ops/kde.hpp"
 
 namespace entropic::entropy {
 
 // streaming: v1, never forms the n x n matrix; gemm: v2, Gram blocks through cpu::gemm.
-enum class KdeAlgorithm { streaming, gemm };
+using ops::KdeAlgorithm;
 
 struct KdeOptions {
   Bandwidth bandwidth = Bandwidth::scott;
@@ -37,30 +36,15 @@ struct KdeResult {
 };
 
 // H of the samples x [n, d] (n >= 2, finite) with every log p(x_i), on x's device. On cuda the
-// streaming kernels of cuda/kde.cuh run for either algorithm.
+// streaming kernels of cuda/kde.cuh run for either algorithm; a bandwidth rule reads the samples
+// on the host (n x d values, small beside the n^2 work).
 template <class T>
 KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
   detail::check_samples("kde_entropy", x);
-  const int64_t n = x.size(0), d = x.size(1);
-  const Device dev = x.device();
-  // A bandwidth rule reads the samples on the host (n x d values, small beside the n^2 work).
-  const double sigma =
-      dev == Device::cuda && opt.bandwidth != Bandwidth::fixed
-          ? select_bandwidth("kde_entropy", x.to(Device::cpu).data(), n, d, opt.bandwidth, opt.sigma)
-          : select_bandwidth("kde_entropy", x.data(), n, d, opt.bandwidth, opt.sigma);
-  KdeResult<T> res{T(0), sigma, Tensor<T>({n}, dev), Tensor<T>({n}, dev)};
-  if (dev == Device::cuda) {  // the streaming kernels, whichever algorithm is asked for
-    res.entropy = T(ops::cuda_kernels<T>().kde_forward(x.data(), n, d, sigma, opt.leave_one_out,
-                                                       res.log_p.data(), res.row_lse.data()));
-    return res;
-  }
-  const double h =
-      opt.algorithm == KdeAlgorithm::gemm
-          ? cpu::kde_forward_gemm(x.data(), n, d, sigma, opt.leave_one_out, res.log_p.data(),
-                                  res.row_lse.data())
-          : cpu::kde_forward(x.data(), n, d, sigma, opt.leave_one_out, res.log_p.data(),
-                             res.row_lse.data());
-  res.entropy = T(h);
+  const int64_t n = x.size(0);
+  const double sigma = select_bandwidth("kde_entropy", x, opt.bandwidth, opt.sigma);
+  KdeResult<T> res{T(0), sigma, Tensor<T>({n}, x.device()), Tensor<T>({n}, x.device())};
+  res.entropy = T(ops::kde_forward(x, sigma, opt.leave_one_out, opt.algorithm, res.log_p, res.row_lse));
   return res;
 }
 
@@ -78,15 +62,7 @@ Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,
         "positive and finite, got ", res.sigma);
   check(std::isfinite(double(dH)), "kde_entropy_backward: dH must be finite, got ", dH);
   Tensor<T> dx({n, d}, x.device());
-  if (x.device() == Device::cuda)
-    ops::cuda_kernels<T>().kde_backward(x.data(), n, d, res.sigma, opt.leave_one_out,
-                                        res.row_lse.data(), double(dH), dx.data());
-  else if (opt.algorithm == KdeAlgorithm::gemm)
-    cpu::kde_backward_gemm(x.data(), n, d, res.sigma, opt.leave_one_out, res.row_lse.data(), dH,
-                           dx.data());
-  else
-    cpu::kde_backward(x.data(), n, d, res.sigma, opt.leave_one_out, res.row_lse.data(), dH,
-                      dx.data());
+  ops::kde_backward(x, res.sigma, opt.leave_one_out, opt.algorithm, res.row_lse, dH, dx);
   return dx;
 }
 

@@ -1,5 +1,5 @@
-// Kozachenko-Leonenko k-nearest-neighbour entropy of a minibatch on the CPU: validated entry
-// points over Tensor<T> [n, d] around cpu/knn.hpp.
+// Kozachenko-Leonenko k-nearest-neighbour entropy of a minibatch: validated entry points over
+// Tensor<T> [n, d] on either device around the kernels of ops/knn.hpp.
 //
 //   H = psi(n) - psi(k) + log V_d + (d/n) sum_i log max(rho_i, floor)
 // rho_i: distance from x_i to its k-th nearest other sample. The floor (default 1e-8, in
@@ -12,9 +12,8 @@
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
-#include "entropic/cpu/knn.hpp"
 #include "entropic/entropy/bandwidth.hpp"
-#include "entropic/ops/backend.hpp"
+#include "entropic/ops/knn.hpp"
 
 namespace entropic::entropy {
 
@@ -45,23 +44,10 @@ inline void check_knn_options(const char* op, const KnnOptions& opt, int64_t n) 
 template <class T>
 KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
   detail::check_samples("knn_entropy", x);
-  const int64_t n = x.size(0), d = x.size(1);
+  const int64_t n = x.size(0);
   detail::check_knn_options("knn_entropy", opt, n);
-  const Device dev = x.device();
-  KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n}, dev)};
-  if (dev == Device::cuda) {
-    auto& kernels = ops::cuda_kernels<T>();
-    check(opt.k <= kernels.knn_max_k(), "knn_entropy: k = ", opt.k, " on cuda; the device search keeps at most ",
-          kernels.knn_max_k(), " neighbours a row (use k <= ", kernels.knn_max_k(),
-          ", or move the samples to the cpu)");
-    kernels.knn_search(x.data(), n, d, opt.k, res.nn_index.data(), res.rho.data());
-    const Tensor<T> rho = res.rho.to(Device::cpu);  // n values, for the sum of logs
-    res.entropy = T(cpu::kl_entropy_from_rho(rho.data(), n, d, opt.k, opt.floor));
-    return res;
-  }
-  res.entropy =
-      T(cpu::kl_entropy_forward(x.data(), n, d, opt.k, opt.floor, res.nn_index.data(),
-                                res.rho.data()));
+  KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n}, x.device())};
+  res.entropy = T(ops::knn_forward(x, opt.k, opt.floor, res.nn_index.data(), res.rho));
   return res;
 }
 
@@ -83,12 +69,7 @@ Tensor<T> knn_entropy_backward(const Tensor<T>& x, const KnnResult<T>& res,
         ", x on ", to_string(x.device()), " (pass the result of knn_entropy on this x)");
   check(std::isfinite(double(dH)), "knn_entropy_backward: dH must be finite, got ", dH);
   Tensor<T> dx({n, d}, x.device());
-  if (x.device() == Device::cuda)
-    ops::cuda_kernels<T>().knn_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(),
-                                        double(dH), dx.data());
-  else
-    cpu::kl_entropy_backward(x.data(), n, d, opt.floor, res.nn_index.data(), res.rho.data(), dH,
-                             dx.data());
+  ops::knn_backward(x, opt.floor, res.nn_index.data(), res.rho, dH, dx);
   return dx;
 }
 

@@ -131,12 +131,9 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
         "mixture: a bandwidth schedule (sigma_end) needs the kde estimator with a fixed bandwidth");
   const GanTrainer<T>* running = nullptr;  // the schedule reads the iteration being trained
   auto entropy_fn = [&e, &running](const Var<T>& x) {
-    EntropyTerm<T> t;
     entropy::KdeOptions kde = e.kde;
     if (running) kde.sigma = sigma_schedule(e, running->iteration(), e.train.iters);
-    if (e.estimator == "kde") t.H = fn::kde_entropy(x, kde, &t.sigma);
-    else t.H = fn::knn_entropy(x, e.knn);
-    return t;
+    return e.estimator == "kde" ? fn::kde_entropy(x, kde) : fn::knn_entropy(x, e.knn);
   };
   TrainConfig cfg = e.train;
   cfg.latent = 2;

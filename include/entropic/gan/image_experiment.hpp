@@ -90,10 +90,7 @@ inline typename GanTrainer<float>::EntropyFn image_entropy_fn(const ImageExperim
   const bool features = e.entropy_space == "features";
   return [e, features, &D](const Var<float>& x) {
     const Var<float> s = features ? discriminator_features(D, x) : x;
-    EntropyTerm<float> t;
-    if (e.estimator == "kde") t.H = fn::kde_entropy(s, e.kde, &t.sigma);
-    else t.H = fn::knn_entropy(s, e.knn);
-    return t;
+    return e.estimator == "kde" ? fn::kde_entropy(s, e.kde) : fn::knn_entropy(s, e.knn);
   };
 }
 

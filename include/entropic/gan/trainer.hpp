@@ -22,12 +22,14 @@
 #include <system_error>
 #include <vector>
 
+#include "entropic/entropy/functions.hpp"
 #include "entropic/gan/objective.hpp"
 #include "entropic/gan/progress.hpp"
 #include "entropic/io/file.hpp"
 #include "entropic/io/safetensors.hpp"
 #include "entropic/nn/adam.hpp"
 #include "entropic/nn/module.hpp"
+#include "entropic/ops/ema.hpp"
 
 namespace entropic::gan {
 
@@ -113,12 +115,10 @@ inline std::vector<int64_t> truncate_log(const std::string& path, int64_t k) {
   return iters;
 }
 
-// The entropy estimate of a generated batch and the bandwidth it used (NaN when none).
+// The entropy estimate of a generated batch and the bandwidth it used (NaN when none): what
+// fn::kde_entropy and fn::knn_entropy return.
 template <class T>
-struct EntropyTerm {
-  Var<T> H;
-  double sigma = std::nan("");
-};
+using EntropyTerm = fn::EntropyEstimate<T>;
 
 template <class T>
 struct TrainStats {
@@ -267,16 +267,7 @@ class GanTrainer {
     if (ema_.empty())
       for (auto& p : params) ema_.push_back(p.value().clone());
     const T a = T(cfg_.ema);
-    for (size_t k = 0; k < params.size(); ++k) {
-      if (ema_[k].device() == Device::cuda) {
-        ops::cuda_kernels<T>().axpby(a, ema_[k].data(), T(1) - a, params[k].value().data(), ema_[k].data(),
-                                     ema_[k].numel());
-        continue;
-      }
-      T* e = ema_[k].data();
-      const T* w = params[k].value().data();
-      for (int64_t i = 0; i < ema_[k].numel(); ++i) e[i] = a * e[i] + (1 - a) * w[i];
-    }
+    for (size_t k = 0; k < params.size(); ++k) ops::ema_update(ema_[k], params[k].value(), a);
   }
   // Swaps the averaged weights into G (and back on a second call); a no-op without EMA.
   void swap_ema() {

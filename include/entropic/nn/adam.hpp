@@ -1,13 +1,12 @@
 // Adam with PyTorch's semantics (torch.optim.Adam, amsgrad off): L2 weight decay added to
 // the gradient (not decoupled as in AdamW), bias-corrected moments, eps added after the
-// square root of the corrected second moment.
+// square root of the corrected second moment. The elementwise step is ops::adam_update.
 #pragma once
 #include <cmath>
 #include <vector>
 
 #include "entropic/autograd/var.hpp"
-#include "entropic/core/parallel.hpp"
-#include "entropic/ops/common.hpp"
+#include "entropic/ops/adam.hpp"
 
 namespace entropic::nn {
 
@@ -48,17 +47,7 @@ class Adam {
       if (!p.grad().defined()) continue;
       check(p.value().device() == m_[k].device() && p.grad().device() == m_[k].device(), "adam: parameter ", k,
             " or its gradient moved to another device after the optimizer was made; move the model first");
-      T* w = p.value().data();
-      const T* g = p.grad().data();
-      T* m = m_[k].data();
-      T* v = v_[k].data();
-      if (m_[k].device() == Device::cuda) {
-        ops::cuda_kernels<T>().adam_update(w, g, m, v, p.value().numel(), step_size, rbc2, b1, b2, eps, wd);
-        continue;
-      }
-      parallel_for(p.value().numel(), 1 << 15, [&](int64_t b, int64_t e) {
-        update(w + b, g + b, m + b, v + b, e - b, step_size, rbc2, b1, b2, eps, wd);
-      });
+      ops::adam_update(p.value(), p.grad(), m_[k], v_[k], step_size, rbc2, b1, b2, eps, wd);
     }
   }
   void zero_grad() {
@@ -73,17 +62,6 @@ class Adam {
   void set_lr(double lr) { o_.lr = lr; }
 
  private:
-  // Vectorises only under -fno-math-errno (std::sqrt may set errno): see README, "Compiler flags".
-  static void update(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ m,
-                     T* __restrict__ v, int64_t n, T step_size, T rbc2, T b1, T b2, T eps, T wd) {
-    for (int64_t i = 0; i < n; ++i) {
-      const T gi = g[i] + wd * w[i];
-      m[i] = b1 * m[i] + (1 - b1) * gi;
-      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-      w[i] -= step_size * m[i] / (std::sqrt(v[i]) * rbc2 + eps);
-    }
-  }
-
   std::vector<Var<T>> params_;
   AdamOptions o_;
   std::vector<Tensor<T>> m_, v_;

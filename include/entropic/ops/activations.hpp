@@ -1,5 +1,7 @@
 // Activation entry points over tensors of any shape.
 #pragma once
+#include <algorithm>
+
 #include "entropic/cpu/activations.hpp"
 #include "entropic/ops/common.hpp"
 
@@ -16,6 +18,7 @@ Tensor<T> activation(const Tensor<T>& x, Act act, double slope = 0.0) {
     return y;
   }
   switch (act) {
+    case Act::none: std::copy_n(x.data(), n, y.data()); break;
     case Act::relu: cpu::relu_forward(x.data(), y.data(), n); break;
     case Act::leaky_relu: cpu::leaky_relu_forward(x.data(), y.data(), n, T(slope)); break;
     case Act::tanh: cpu::tanh_forward(x.data(), y.data(), n); break;
@@ -39,6 +42,7 @@ Tensor<T> activation_backward(const Tensor<T>& dy, const Tensor<T>& x, const Ten
     return dx;
   }
   switch (act) {
+    case Act::none: std::copy_n(dy.data(), n, dx.data()); break;
     case Act::relu: cpu::relu_backward(dy.data(), y.data(), dx.data(), n); break;
     case Act::leaky_relu: cpu::leaky_relu_backward(dy.data(), x.data(), dx.data(), n, T(slope)); break;
     case Act::tanh: cpu::tanh_backward(dy.data(), y.data(), dx.data(), n); break;

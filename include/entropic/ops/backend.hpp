@@ -6,41 +6,11 @@
 #pragma once
 #include <cstdint>
 
+#include "entropic/core/act.hpp"
+#include "entropic/core/maps.hpp"
 #include "entropic/core/backend.hpp"
 
 namespace entropic::ops {
-
-enum class Act { relu, leaky_relu, tanh, sigmoid };
-
-inline const char* act_name(Act a) {
-  switch (a) {
-    case Act::relu: return "relu";
-    case Act::leaky_relu: return "leaky_relu";
-    case Act::tanh: return "tanh";
-    case Act::sigmoid: return "sigmoid";
-  }
-  return "?";
-}
-
-// Elementwise maps with two parameters p0, p1 (unused by most):
-//   exp: e^x   log: ln x   square: x^2   clamp: min(max(x, p0), p1)   affine: p0 x + p1
-// log follows IEEE (x = 0 gives -inf, x < 0 NaN), as std::log and torch.log do; the loss that
-// takes a log is what knows whether its argument can reach 0.
-enum class Map { exp, log, square, clamp, affine };
-
-inline const char* map_name(Map m) {
-  switch (m) {
-    case Map::exp: return "exp";
-    case Map::log: return "log";
-    case Map::square: return "square";
-    case Map::clamp: return "clamp";
-    case Map::affine: return "affine";
-  }
-  return "?";
-}
-
-// out = alpha * (a * b) or alpha * (a / b), elementwise.
-enum class Binary { mul, div };
 
 template <class T>
 class CudaKernels {

@@ -56,7 +56,7 @@ Tensor<T> scaled(const Tensor<T>& a, T alpha) {
   return out;
 }
 
-// y = m(x; p0, p1), a new tensor (the maps are listed with ops::Map).
+// y = m(x; p0, p1), a new tensor (the maps are listed with Map).
 template <class T>
 Tensor<T> map(const Tensor<T>& x, Map m, T p0 = T(0), T p1 = T(0)) {
   require_defined(x, map_name(m), "input");

@@ -8,7 +8,7 @@
 #endif
 
 namespace {
-using entropic::cuda::Act;
+using entropic::Act;
 using namespace entropic::test;
 
 double fwd_ref(Act a, double x, double slope) {

@@ -36,14 +36,14 @@ void check(int64_t n, double tol) {
 // Each map forward and backward, and both products, against the same formulas in double.
 template <class T>
 void check_maps(int64_t n, double tol) {
-  using entropic::ops::Binary;
-  using entropic::ops::Map;
+  using entropic::Binary;
+  using entropic::Map;
   const std::vector<T> x = random_values<T>(n, 63, -2, 2), pos = random_values<T>(n, 64, 0.25, 3),
                        dy = random_values<T>(n, 65);
   const T p0 = T(-0.5), p1 = T(0.75);
   const std::string name = shape_name("maps", {n});
   for (Map m : {Map::exp, Map::log, Map::square, Map::clamp, Map::affine}) {
-    CAPTURE(entropic::ops::map_name(m));
+    CAPTURE(entropic::map_name(m));
     const std::vector<T>& in = m == Map::log ? pos : x;
     DeviceBuffer<T> din(in), ddy(dy), y(static_cast<size_t>(n), T(NAN)), dx(static_cast<size_t>(n), T(NAN));
     entropic::cuda::map_forward(m, din.get(), y.get(), n, p0, p1, kStream);

@@ -7,7 +7,7 @@
 #include "entropic/cuda/linear.cuh"
 
 namespace {
-using entropic::cuda::Act;
+using entropic::Act;
 using namespace entropic::test;
 
 double act_ref(Act a, double v, double slope) {

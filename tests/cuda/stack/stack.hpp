@@ -16,6 +16,8 @@
 #include "entropic/gan/networks.hpp"
 #include "entropic/gan/trainer.hpp"
 #include "entropic/nn/adam.hpp"
+#include "entropic/ops/bandwidth.hpp"
+#include "entropic/ops/ema.hpp"
 #include "support.hpp"
 
 namespace {
@@ -94,10 +96,10 @@ std::vector<std::vector<double>> every_op(Device dev, bool training, double* los
   loss = loss + fn::mean(fn::clamp(1.0 - t * s, 0.0, 0.9)) + 0.1 * fn::mean(fn::exp(-fn::square(a)) / (p + 0.5)) -
          fn::mean(fn::log(p)) * 0.2 + fn::sum(2.0 / (p + 1.0)) / 50.0;
   const Var<T> emb = fn::linear(t, leaf({3, 6}, 20));  // [9, 3] samples for the entropies
-  loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}));
-  loss = fn::sub(loss, fn::scale(fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}),
-                                 T(0.5)));
-  loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}), T(0.25)));
+  loss = fn::sub(loss, fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.8}).H);
+  const Var<T> h_loo = fn::kde_entropy(emb, {.bandwidth = entropy::Bandwidth::scott, .leave_one_out = true}).H;
+  loss = fn::sub(loss, fn::scale(h_loo, T(0.5)));
+  loss = fn::sub(loss, fn::scale(fn::knn_entropy(emb, {.k = 2}).H, T(0.25)));
   *loss_out = double(loss.item());
   loss.backward();
   std::vector<std::vector<double>> grads;
@@ -179,9 +181,7 @@ struct SmallGan {
     c.quiet = true;
     auto real = [m = mix](int64_t n, Rng& rng) { return m.sample<double>(n, rng); };
     auto H = [](const Var<double>& x) {
-      gan::EntropyTerm<double> t;
-      t.H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.25}, &t.sigma);
-      return t;
+      return fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.25});
     };
     return gan::GanTrainer<double>(G, D, c, real, H);
   }
@@ -236,8 +236,45 @@ TEST_CASE("stack: kde entropy of samples on cuda that hold a NaN is refused with
   std::vector<float> v(20, 0.5f);
   v[7] = NAN;
   const TensorF x = TensorF::from({10, 2}, v).to(Device::cuda);
+  // One reduction finds it on the device; only then are the samples read on the host, to name it.
   CHECK_THROWS_WITH_AS(entropy::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 1.0}),
-                       doctest::Contains("non-finite"), Error);
+                       "kde_entropy: sample 3 has a non-finite value (nan) in dimension 1", Error);
+}
+
+TEST_CASE("stack: the seam's ops (Adam, EMA, finiteness, identity, bandwidth statistics) on cuda follow the cpu") {
+  const int64_t n = 1000;
+  TensorF w = random_tensor<float>({n}, 40), m = random_tensor<float>({n}, 41), v = random_tensor<float>({n}, 42, 0, 1);
+  const TensorF g = random_tensor<float>({n}, 43);
+  TensorF wd = w.to(Device::cuda), md = m.to(Device::cuda), vd = v.to(Device::cuda);
+  ops::adam_update(w, g, m, v, 0.05f, 1.1f, 0.8f, 0.99f, 1e-8f, 0.1f);
+  ops::adam_update(wd, g.to(Device::cuda), md, vd, 0.05f, 1.1f, 0.8f, 0.99f, 1e-8f, 0.1f);
+  CHECK(all_close(host_values(wd), host_values(w), 1e-6, 1e-6, "adam w"));
+  CHECK(all_close(host_values(md), host_values(m), 1e-6, 1e-6, "adam m"));
+  CHECK(all_close(host_values(vd), host_values(v), 1e-6, 1e-6, "adam v"));
+
+  TensorD avg = random_tensor<double>({7, 3}, 44), avg_d = avg.to(Device::cuda);
+  const TensorD x = random_tensor<double>({7, 3}, 45);
+  ops::ema_update(avg, x, 0.9);
+  ops::ema_update(avg_d, x.to(Device::cuda), 0.9);
+  CHECK(avg_d.device() == Device::cuda);
+  CHECK(all_close(host_values(avg_d), host_values(avg), 1e-15, 1e-15, "ema"));
+
+  TensorF finite = random_tensor<float>({50}, 46);
+  CHECK(ops::all_finite(finite.to(Device::cuda)));
+  for (float bad : {NAN, INFINITY, -INFINITY}) {
+    TensorF y = finite.clone();
+    y[49] = bad;
+    CHECK_FALSE(ops::all_finite(y.to(Device::cuda)));
+  }
+
+  const TensorF a = random_tensor<float>({6, 2}, 47);
+  CHECK(ops::activation(a.to(Device::cuda), Act::none).vec() == a.vec());
+  CHECK(ops::activation_backward(a.to(Device::cuda), a.to(Device::cuda), a.to(Device::cuda), Act::none).vec() ==
+        a.vec());
+
+  const TensorD s = random_tensor<double>({30, 4}, 48);
+  CHECK(ops::mean_std(s.to(Device::cuda)) == ops::mean_std(s));
+  CHECK(ops::median_pair_sq_distance(s.to(Device::cuda)) == ops::median_pair_sq_distance(s));
 }
 
 template <class T>

@@ -1,0 +1,56 @@
+// The Gaussian KDE entropy kernels on either device (entropy/kde.hpp is the estimator: sample
+// checks, bandwidth, result). x [n, d] is assumed finite with n >= 2; the checks here are O(1).
+#pragma once
+#include "entropic/cpu/kde.hpp"
+#include "entropic/ops/common.hpp"
+
+namespace entropic::ops {
+
+// streaming: v1, never forms the n x n matrix; gemm: v2, Gram blocks through cpu::gemm. The
+// choice is the cpu's: cuda runs its streaming kernels for either.
+enum class KdeAlgorithm { streaming, gemm };
+
+namespace detail {
+template <class T>
+void require_kde_vector(const Tensor<T>& x, const Tensor<T>& v, const char* op, const char* arg) {
+  require_device(v, x.device(), op, arg);
+  check(v.rank() == 1 && v.size(0) == x.size(0), op, ": ", arg, " must have shape [", x.size(0), "], got ",
+        v.shape().str());
+}
+}  // namespace detail
+
+// H of x; fills log_p [n] (log p(x_i)) and row_lse [n] (the per-row log-sum-exp the backward reuses).
+template <class T>
+double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgorithm algorithm, Tensor<T>& log_p,
+                   Tensor<T>& row_lse) {
+  require_matrix(x, "kde_forward", "samples");
+  require_positive(sigma, "kde_forward", "sigma");
+  detail::require_kde_vector(x, log_p, "kde_forward", "log_p");
+  detail::require_kde_vector(x, row_lse, "kde_forward", "row_lse");
+  const int64_t n = x.size(0), d = x.size(1);
+  if (x.device() == Device::cuda)
+    return cuda_kernels<T>().kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
+  if (algorithm == KdeAlgorithm::gemm)
+    return cpu::kde_forward_gemm(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
+  return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
+}
+
+// dx [n, d] = dH * dH/dx (OVERWRITTEN), from the forward's row_lse and sigma.
+template <class T>
+void kde_backward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgorithm algorithm,
+                  const Tensor<T>& row_lse, T dH, Tensor<T>& dx) {
+  require_matrix(x, "kde_backward", "samples");
+  require_positive(sigma, "kde_backward", "sigma");
+  detail::require_kde_vector(x, row_lse, "kde_backward", "row_lse");
+  require_device(dx, x.device(), "kde_backward", "dx");
+  require_same_shape(x, dx, "kde_backward", "samples", "dx");
+  const int64_t n = x.size(0), d = x.size(1);
+  if (x.device() == Device::cuda)
+    return cuda_kernels<T>().kde_backward(x.data(), n, d, sigma, leave_one_out, row_lse.data(), double(dH),
+                                          dx.data());
+  if (algorithm == KdeAlgorithm::gemm)
+    return cpu::kde_backward_gemm(x.data(), n, d, sigma, leave_one_out, row_lse.data(), dH, dx.data());
+  cpu::kde_backward(x.data(), n, d, sigma, leave_one_out, row_lse.data(), dH, dx.data());
+}
+
+}  // namespace entropic::ops
