@@ -259,38 +259,11 @@ class GanTrainer {
     return s;
   }
 
-  // Polyak averaging of the generator (Yazici et al. 2019): the average of the iterates lies
-  // nearer the equilibrium than the last iterate, which GAN dynamics make oscillate around it.
-  void update_ema() {
-    if (cfg_.ema <= 0) return;
-    auto params = G_.parameters();
-    if (ema_.empty())
-      for (auto& p : params) ema_.push_back(p.value().clone());
-    const T a = T(cfg_.ema);
-    for (size_t k = 0; k < params.size(); ++k) ops::ema_update(ema_[k], params[k].value(), a);
-  }
   // Swaps the averaged weights into G (and back on a second call); a no-op without EMA.
   void swap_ema() {
     auto params = G_.parameters();
     for (size_t k = 0; k < ema_.size(); ++k) std::swap(ema_[k], params[k].value());
   }
-
-  // The learning rates of iteration it_ under lr_decay and the D warm-up, set before its G step;
-  // the D steps of the next iteration run with them too (so the constructor sets those of the
-  // first D steps, and a resumed run sets them again on loading).
-  void apply_lr_decay() {
-    if (!cfg_.lr_decay && cfg_.lr_d_warmup <= 0) return;
-    const double f = cfg_.lr_decay && it_ > 0 ? 1.0 - double(it_ - 1) / double(cfg_.iters) : 1.0;
-    const double w = cfg_.lr_d_warmup > 0 ? std::min(1.0, double(it_) / double(cfg_.lr_d_warmup)) : 1.0;
-    opt_g_.set_lr(cfg_.adam_g.lr * f);
-    opt_d_.set_lr(cfg_.adam_d.lr * f * w);
-  }
-
-  // Whether lambda is positive anywhere in the schedule.
-  bool uses_entropy() const { return cfg_.lambda > 0 || (cfg_.lambda_decay > 0 && cfg_.lambda_end > 0); }
-
-  // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
-  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_).to(G_.device()); }
 
   void save_checkpoint(const std::string& path) {
     io::SafeTensorsFile f;
@@ -371,6 +344,33 @@ class GanTrainer {
   }
 
  private:
+  // Polyak averaging of the generator (Yazici et al. 2019): the average of the iterates lies
+  // nearer the equilibrium than the last iterate, which GAN dynamics make oscillate around it.
+  void update_ema() {
+    if (cfg_.ema <= 0) return;
+    auto params = G_.parameters();
+    if (ema_.empty())
+      for (auto& p : params) ema_.push_back(p.value().clone());
+    const T a = T(cfg_.ema);
+    for (size_t k = 0; k < params.size(); ++k) ops::ema_update(ema_[k], params[k].value(), a);
+  }
+  // The learning rates of iteration it_ under lr_decay and the D warm-up, set before its G step;
+  // the D steps of the next iteration run with them too (so the constructor sets those of the
+  // first D steps, and a resumed run sets them again on loading).
+  void apply_lr_decay() {
+    if (!cfg_.lr_decay && cfg_.lr_d_warmup <= 0) return;
+    const double f = cfg_.lr_decay && it_ > 0 ? 1.0 - double(it_ - 1) / double(cfg_.iters) : 1.0;
+    const double w = cfg_.lr_d_warmup > 0 ? std::min(1.0, double(it_) / double(cfg_.lr_d_warmup)) : 1.0;
+    opt_g_.set_lr(cfg_.adam_g.lr * f);
+    opt_d_.set_lr(cfg_.adam_d.lr * f * w);
+  }
+
+  // Whether lambda is positive anywhere in the schedule.
+  bool uses_entropy() const { return cfg_.lambda > 0 || (cfg_.lambda_decay > 0 && cfg_.lambda_end > 0); }
+
+  // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
+  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_).to(G_.device()); }
+
   nn::Module<T>& G_;
   nn::Module<T>& D_;
   TrainConfig cfg_;
