@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "entropic/gan/run_record.hpp"
+#include "entropic_tools/run_record.hpp"
 #include "entropic/io/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
