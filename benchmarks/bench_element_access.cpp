@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "entropic/core/tensor.hpp"
-#include "entropic/util/cli.hpp"
+#include "entropic_tools/cli.hpp"
 #include "common.hpp"
 
 namespace {

@@ -25,7 +25,7 @@
 //                materialised. Loses: the n x n blocks' memory round trip, and the backward
 //                needs a second GEMM; never wins at small d.
 // CUDA (--device cuda, built only when CMake finds nvcc; benchmarks/bench_kde_cuda.cu runs the
-// kernels of include/entropic/cuda/kde_versions.cuh, whose header says why each loser loses):
+// kernels of benchmarks/kde_versions.cuh, whose header says why each loser loses):
 //   v1 thread-row  one thread per row, plain loops; backward accumulates dx in global memory
 //   v2 tiles       the library's kernels (cuda/kde.cuh): shared-memory tiles, online log-sum-exp
 //   v3 warp        a warp per 8 rows, lanes split j, shuffle merges; backward lanes split d
@@ -97,7 +97,7 @@
 #include "entropic/cpu/kde.hpp"
 #include "entropic/io/font.hpp"
 #include "entropic/io/png.hpp"
-#include "entropic/util/cli.hpp"
+#include "entropic_tools/cli.hpp"
 
 #if defined(ENTROPIC_BENCH_KDE_CUDA)
 #include "kde_cuda_bench.hpp"  // benchmarks/bench_kde_cuda.cu (nvcc)

@@ -1,5 +1,5 @@
 // The CUDA side of bench_kde (compiled by nvcc only when CMake finds it; see bench_kde.cpp for
-// the checking and the reporting, and include/entropic/cuda/kde_versions.cuh for the versions
+// the checking and the reporting, and benchmarks/kde_versions.cuh for the versions
 // and why the losers lose). Only the device work lives here: the ceilings, uploading x, running
 // a version, copying its results back, timing with CUDA events.
 #include <cuda_runtime.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "entropic/cuda/kde_versions.cuh"
+#include "kde_versions.cuh"
 #include "kde_cuda_bench.hpp"
 
 namespace kde_bench_cuda {

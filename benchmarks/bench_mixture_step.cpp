@@ -8,8 +8,8 @@
 //
 //   bench_mixture_step [--device cpu|cuda] [--repeats R] [--quick]
 #include <entropic/cpu/gemm.hpp>
-#include <entropic/gan/experiment.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include "common.hpp"
 

@@ -8,8 +8,8 @@
 //
 //   bench_train_step [--device cpu|cuda] [--repeats R] [--quick] [--no-peer]
 #include <entropic/cpu/gemm.hpp>
-#include <entropic/gan/image_experiment.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/image_experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include "common.hpp"
 

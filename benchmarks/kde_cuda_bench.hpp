@@ -18,7 +18,7 @@ struct Ceilings {
 };
 Ceilings measure_ceilings(bool quick);
 
-// Versions 1..6 (include/entropic/cuda/kde_versions.cuh) and their names.
+// Versions 1..6 (benchmarks/kde_versions.cuh) and their names.
 std::vector<int> versions();
 std::string version_name(int version);
 

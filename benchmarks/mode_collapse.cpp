@@ -5,8 +5,8 @@
 //   mode_collapse --dataset grid --seeds 10 --iters 4000 --lambda 0.2
 //   mode_collapse --table-from OUT     the table of runs made with --out OUT (split with --only
 //                                      and --first-seed over processes), from their metrics.json
-#include <entropic/gan/experiment.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include "common.hpp"
 

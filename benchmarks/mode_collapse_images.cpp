@@ -7,8 +7,8 @@
 //   mode_collapse_images --seeds 3 --epochs 100 --lambda 0.05
 //   mode_collapse_images --data ~/mnist --seeds 3 --epochs 5 --ndb-k 100
 #include <entropic/data/digits.hpp>
-#include <entropic/gan/image_experiment.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/image_experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include "common.hpp"
 

@@ -7,7 +7,7 @@
 #include <entropic/entropy/kde.hpp>
 #include <entropic/entropy/knn.hpp>
 #include <entropic/io/csv.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include <cstdio>
 

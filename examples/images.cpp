@@ -10,10 +10,10 @@
 #include <entropic/data/digits.hpp>
 #include <entropic/data/idx.hpp>
 #include <entropic/entropic.hpp>
-#include <entropic/gan/image_experiment.hpp>
 #include <entropic/io/file.hpp>
 #include <entropic/io/json.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/image_experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include <cstdio>
 #include <sstream>

@@ -7,8 +7,8 @@
 // DIR/checkpoint.safetensors (with --snapshot-every N also DIR/samples_<iter>.png and
 // DIR/snapshots.csv), and prints `modes=M/K hq=P% revkl=R` last.
 #include <entropic/entropic.hpp>
-#include <entropic/gan/experiment.hpp>
-#include <entropic/util/cli.hpp>
+#include <entropic_tools/experiment.hpp>
+#include <entropic_tools/cli.hpp>
 
 #include <cstdio>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "entropic/util/cli.hpp"
+#include "entropic_tools/cli.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace entropic;

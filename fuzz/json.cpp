@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "entropic/gan/run_record.hpp"
 #include "entropic/io/json.hpp"
+#include "entropic_tools/run_record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace entropic;

@@ -1,7 +1,7 @@
 // Writes the seed corpora under fuzz/corpus/ from files the library itself writes: a trainer
 // checkpoint, a metrics.json and samples.csv from write_mixture_outcome, IDX files raw and
 // gzip-compressed, and command lines like the examples'. Run from the repository root:
-//   g++ -std=c++20 -O1 -Iinclude fuzz/make-seeds.cpp -o /tmp/make-seeds -lz -lstb -pthread && /tmp/make-seeds
+//   g++ -std=c++20 -O1 -Iinclude -Itools fuzz/make-seeds.cpp -o /tmp/make-seeds -lz -lstb -pthread && /tmp/make-seeds
 // The sizes are tiny on purpose: a fuzzer mutates small inputs faster and the corpus stays KBs.
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "entropic/gan/experiment.hpp"
+#include "entropic_tools/experiment.hpp"
 
 using namespace entropic;
 namespace fs = std::filesystem;

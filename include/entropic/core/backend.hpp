@@ -51,8 +51,8 @@ inline bool cuda_backend_registered() { return cuda_runtime_slot() != nullptr; }
 inline void require_cuda_backend(const char* op) {
   if (!cuda_backend_registered())
     fail(op, ": device cuda is not available in this build. Compile one .cu file that includes "
-             "<entropic/cuda/backend.cuh> into the program with nvcc (the examples and benchmarks "
-             "link examples/cuda_backend.cu when CMake finds nvcc) and run on a machine with an "
+             "<entropic/cuda/backend.cuh> into the program with nvcc (with CMake: link entropic::cuda, "
+             "docs/cmake.md) and run on a machine with an "
              "NVIDIA GPU, or use --device cpu");
 }
 

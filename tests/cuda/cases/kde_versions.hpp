@@ -1,4 +1,4 @@
-// The numbered CUDA KDE versions that bench_kde times (include/entropic/cuda/kde_versions.cuh):
+// The numbered CUDA KDE versions that bench_kde times (benchmarks/kde_versions.cuh):
 // every version's forward (log p, row log-sum-exp) and backward (dH/dx) against a float64
 // reference, with and without leave-one-out, at awkward sizes (n = 1, n not a multiple of any
 // tile, d = 1, 2, 3, 17, 64, 100, 784); the TF32 version on inputs TF32 represents exactly (so
@@ -11,7 +11,7 @@
 
 #include "cuda_test.hpp"
 #include "reference/kde.hpp"
-#include "entropic/cuda/kde_versions.cuh"
+#include "benchmarks/kde_versions.cuh"
 
 namespace {
 using namespace entropic::test;

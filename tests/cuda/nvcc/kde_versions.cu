@@ -1,5 +1,5 @@
 // nvcc compile check: every kernel of the header (the launchers instantiate them all).
-#include "entropic/cuda/kde_versions.cuh"
+#include "benchmarks/kde_versions.cuh"
 
 namespace entropic::cuda::kde_versions {
 void nvcc_check(const float* x, float* y, float4* z, const Workspace& ws, cudaStream_t s) {

@@ -1,4 +1,4 @@
-// metrics.json read back (gan/run_record.hpp; docs/bad-inputs.md, "metrics.json").
+// metrics.json read back (tools/entropic_tools/run_record.hpp; docs/bad-inputs.md, "metrics.json").
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "entropic/gan/run_record.hpp"
+#include "entropic_tools/run_record.hpp"
 
 using namespace entropic;
 namespace fs = std::filesystem;

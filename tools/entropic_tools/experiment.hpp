@@ -16,7 +16,7 @@
 #include "entropic/gan/mixture.hpp"
 #include "entropic/gan/networks.hpp"
 #include "entropic/gan/plot.hpp"
-#include "entropic/gan/run_record.hpp"
+#include "entropic_tools/run_record.hpp"
 #include "entropic/io/file.hpp"
 #include "entropic/io/json.hpp"
 #include "entropic/gan/trainer.hpp"

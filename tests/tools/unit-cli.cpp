@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "entropic/util/cli.hpp"
+#include "entropic_tools/cli.hpp"
 
 using namespace entropic;
 

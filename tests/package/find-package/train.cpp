@@ -1,5 +1,4 @@
-// Built against the installed package: proves the exported target carries the include path,
-// the C++ standard and the thread library.
+// Links entropic::entropic alone: the include path, C++20 and the thread library come with it.
 #include <entropic/entropic.hpp>
 
 #include <cstdio>

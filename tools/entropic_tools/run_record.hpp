@@ -61,7 +61,7 @@ inline MixtureRunRecord mixture_record_from_json(const json::Value& v, const std
   return r;
 }
 
-// Reads a metrics.json written by write_mixture_outcome (gan/experiment.hpp).
+// Reads a metrics.json written by write_mixture_outcome (entropic_tools/experiment.hpp).
 inline MixtureRunRecord read_mixture_metrics(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   check(bool(in), "mixture: cannot open ", path,
