@@ -1,0 +1,248 @@
+// Exact k-th nearest neighbours of every sample among the others by a k-d tree: O(n log n) for
+// low d, where cpu/knn.hpp's brute force is O(n^2 d). The brute force stays for high d, where
+// a box bound prunes almost nothing and the tree only adds overhead (entropy/knn.hpp chooses).
+//
+// The answer is knn_kth's, bit for bit, indices included, so the two paths are interchangeable
+// under the Kozachenko-Leonenko estimate and its backward:
+//  - candidates are ranked by the squared distance in T computed as the brute-force kernel
+//    computes it (differences, coordinates in order, simd::fmadd1 = its fused multiply-add);
+//  - among equal distances the lower index wins (the brute force scans columns in index order
+//    and keeps the first of equals), so the tree's order never shows;
+//  - the row itself is excluded by index: a duplicate of x_i is a neighbour at distance 0, and
+//    the estimate's floor handles it as it does there;
+//  - rho is recomputed in double from the chosen pair.
+// A box may be skipped only if no point in it can beat the current k-th (value, index) once
+// its distance is rounded to T. The box bound is computed in double and lowered by more than
+// the rounding of a T squared distance (a relative (2d + 8) eps_T, and d + 1 subnormal steps for
+// gradual underflow); a box is skipped when that bound exceeds the k-th value, or equals it and
+// every index in the box is above the k-th's (all-duplicate data would otherwise visit
+// every box). Median splits break coordinate ties by index, so equal points lie in index order
+// and the boxes holding the lowest indices are found first.
+//
+// Layout: a balanced tree in heap order (children of node t are 2t+1 and 2t+2), the points
+// copied in tree order so a leaf is contiguous, queries in tree order so neighbouring queries
+// walk the same boxes while they are in cache. Build and search are parallel (ThreadPool).
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "entropic/core/parallel.hpp"
+#include "entropic/cpu/simd.hpp"
+
+namespace entropic::cpu {
+
+// Work done by a search, for the benchmark's prediction against outcome.
+struct KdTreeStats {
+  int64_t nodes = 0;   // boxes entered
+  int64_t points = 0;  // candidate distances computed
+};
+
+template <class T>
+class KdTree {
+ public:
+  // Builds over x[n, d] (n >= 1, d >= 1, finite). The tree keeps its own copy of the points.
+  KdTree(const T* x, int64_t n, int64_t d, int64_t leaf_size = 8)
+      : n_(n), d_(d), leaf_(std::max<int64_t>(1, leaf_size)) {
+    int depth = 0;
+    while (((n_ + (int64_t(1) << depth) - 1) >> depth) > leaf_) ++depth;
+    const int64_t slots = (int64_t(2) << depth) - 1;
+    begin_.assign(size_t(slots), 0);
+    end_.assign(size_t(slots), 0);
+    min_index_.assign(size_t(slots), 0);
+    lo_.assign(size_t(slots * d_), T(0));
+    hi_.assign(size_t(slots * d_), T(0));
+    idx_.resize(size_t(n_));
+    std::iota(idx_.begin(), idx_.end(), int64_t(0));
+    // The top levels split serially (each is one O(n) selection); below them the subtrees
+    // are independent and build in parallel.
+    int top = 0;
+    while ((int64_t(1) << top) < int64_t(num_threads()) * 4 && top < depth) ++top;
+    std::vector<Task> tasks;
+    build(x, 0, 0, n_, 0, top, &tasks);
+    parallel_for(int64_t(tasks.size()), 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) build(x, tasks[size_t(t)].node, tasks[size_t(t)].b, tasks[size_t(t)].e, 0, -1, nullptr);
+    });
+    pts_.resize(size_t(n_ * d_));
+    parallel_for(n_, 4096, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t c = 0; c < d_; ++c) pts_[size_t(p * d_ + c)] = x[idx_[size_t(p)] * d_ + c];
+    });
+  }
+
+  int64_t size() const { return n_; }
+  int64_t dim() const { return d_; }
+
+  // For every sample i: nn_index[i] = its k-th nearest other sample, rho[i] = the distance,
+  // exactly as knn_kth. Assumes 1 <= k < n. stats, when given, receives the work done.
+  void kth_neighbours(int k, int64_t* nn_index, T* rho, KdTreeStats* stats = nullptr) const {
+    std::atomic<int64_t> nodes{0}, points{0};
+    parallel_for(n_, 512, [&](int64_t p0, int64_t p1) {
+      Search s{*this, k};
+      for (int64_t p = p0; p < p1; ++p) {
+        s.reset(p);
+        s.visit(0);
+        const int64_t i = idx_[size_t(p)], j = s.best_j[size_t(k - 1)], pj = s.best_p[size_t(k - 1)];
+        double sum = 0;
+        for (int64_t c = 0; c < d_; ++c) {
+          const double t = double(pts_[size_t(p * d_ + c)]) - double(pts_[size_t(pj * d_ + c)]);
+          sum += t * t;
+        }
+        nn_index[i] = j;
+        rho[i] = T(std::sqrt(sum));
+      }
+      nodes += s.nodes;
+      points += s.points;
+    });
+    if (stats) {
+      stats->nodes = nodes.load();
+      stats->points = points.load();
+    }
+  }
+
+ private:
+  struct Task {
+    int64_t node, b, e;
+  };
+
+  bool is_leaf(int64_t node) const { return end_[size_t(node)] - begin_[size_t(node)] <= leaf_; }
+
+  void build(const T* x, int64_t node, int64_t b, int64_t e, int depth, int top, std::vector<Task>* tasks) {
+    if (top >= 0 && depth == top && e - b > leaf_) {
+      tasks->push_back({node, b, e});
+      return;
+    }
+    begin_[size_t(node)] = b;
+    end_[size_t(node)] = e;
+    T* lo = lo_.data() + node * d_;
+    T* hi = hi_.data() + node * d_;
+    int64_t mi = std::numeric_limits<int64_t>::max();
+    for (int64_t c = 0; c < d_; ++c) lo[c] = hi[c] = x[idx_[size_t(b)] * d_ + c];
+    for (int64_t p = b; p < e; ++p) {
+      const int64_t j = idx_[size_t(p)];
+      mi = std::min(mi, j);
+      for (int64_t c = 0; c < d_; ++c) {
+        lo[c] = std::min(lo[c], x[j * d_ + c]);
+        hi[c] = std::max(hi[c], x[j * d_ + c]);
+      }
+    }
+    min_index_[size_t(node)] = mi;
+    if (e - b <= leaf_) return;
+    int64_t split = 0;
+    for (int64_t c = 1; c < d_; ++c)
+      if (double(hi[c]) - double(lo[c]) > double(hi[split]) - double(lo[split])) split = c;
+    const int64_t m = b + (e - b) / 2;
+    std::nth_element(idx_.begin() + b, idx_.begin() + m, idx_.begin() + e, [&](int64_t u, int64_t v) {
+      const T a = x[u * d_ + split], w = x[v * d_ + split];
+      return a < w || (a == w && u < v);
+    });
+    build(x, 2 * node + 1, b, m, depth + 1, top, tasks);
+    build(x, 2 * node + 2, m, e, depth + 1, top, tasks);
+  }
+
+  // One thread's search state: the k best (value, index) pairs so far, sorted.
+  struct Search {
+    const KdTree& t;
+    int k;
+    const T* q = nullptr;
+    int64_t self = -1, count = 0, nodes = 0, points = 0;
+    std::vector<T> best_v;
+    std::vector<int64_t> best_j, best_p;  // sample index, and its position in tree order
+    double margin;  // 1 - relative rounding allowance
+    double tiny;    // absolute allowance for gradual underflow
+
+    Search(const KdTree& tree, int k_)
+        : t(tree), k(k_), best_v(size_t(k_)), best_j(size_t(k_)), best_p(size_t(k_)),
+          margin(1.0 - double(2 * tree.d_ + 8) * double(std::numeric_limits<T>::epsilon())),
+          tiny(double(tree.d_ + 1) * double(std::numeric_limits<T>::denorm_min())) {}
+
+    void reset(int64_t p) {
+      q = t.pts_.data() + p * t.d_;
+      self = t.idx_[size_t(p)];
+      count = 0;
+    }
+    // Whether (v, j) ranks before the current k-th.
+    bool beats_kth(T v, int64_t j) const {
+      if (count < k) return true;
+      const T kv = best_v[size_t(k - 1)];
+      return v < kv || (v == kv && j < best_j[size_t(k - 1)]);
+    }
+    void insert(T v, int64_t j, int64_t pos) {
+      int64_t p = std::min<int64_t>(count, k - 1);
+      while (p > 0 && (best_v[size_t(p - 1)] > v || (best_v[size_t(p - 1)] == v && best_j[size_t(p - 1)] > j))) {
+        best_v[size_t(p)] = best_v[size_t(p - 1)];
+        best_j[size_t(p)] = best_j[size_t(p - 1)];
+        best_p[size_t(p)] = best_p[size_t(p - 1)];
+        --p;
+      }
+      best_v[size_t(p)] = v;
+      best_j[size_t(p)] = j;
+      best_p[size_t(p)] = pos;
+      count = std::min<int64_t>(count + 1, k);
+    }
+    // A lower bound, in double, on the T-rounded squared distance from q to any point in the box.
+    double bound(int64_t node) const {
+      const T* lo = t.lo_.data() + node * t.d_;
+      const T* hi = t.hi_.data() + node * t.d_;
+      double s = 0;
+      for (int64_t c = 0; c < t.d_; ++c) {
+        const double qc = double(q[c]);
+        const double g = qc < double(lo[c]) ? double(lo[c]) - qc : (qc > double(hi[c]) ? qc - double(hi[c]) : 0.0);
+        s += g * g;
+      }
+      if (!(s <= std::numeric_limits<double>::max())) s = 0.5 * std::numeric_limits<double>::max();
+      return s * margin - tiny;
+    }
+    bool skip(int64_t node, double b) const {
+      if (count < k) return false;
+      const double kv = double(best_v[size_t(k - 1)]);
+      return b > kv || (b >= kv && t.min_index_[size_t(node)] > best_j[size_t(k - 1)]);
+    }
+    void visit(int64_t node) {
+      ++nodes;
+      if (t.is_leaf(node)) {
+        const int64_t d = t.d_;
+        for (int64_t p = t.begin_[size_t(node)]; p < t.end_[size_t(node)]; ++p) {
+          const int64_t j = t.idx_[size_t(p)];
+          if (j == self) continue;
+          const T* y = t.pts_.data() + p * d;
+          T acc = T(0);
+          for (int64_t c = 0; c < d; ++c) {
+            const T diff = q[c] - y[c];
+            acc = simd::fmadd1(diff, diff, acc);
+          }
+          ++points;
+          if (beats_kth(acc, j)) insert(acc, j, p);
+        }
+        return;
+      }
+      int64_t a = 2 * node + 1, z = 2 * node + 2;
+      double ba = bound(a), bz = bound(z);
+      if (bz < ba || (bz == ba && t.min_index_[size_t(z)] < t.min_index_[size_t(a)])) {
+        std::swap(a, z);
+        std::swap(ba, bz);
+      }
+      if (!skip(a, ba)) visit(a);
+      if (!skip(z, bz)) visit(z);
+    }
+  };
+
+ private:
+  int64_t n_, d_, leaf_;
+  std::vector<int64_t> begin_, end_, min_index_, idx_;
+  std::vector<T> lo_, hi_, pts_;
+};
+
+// knn_kth by a k-d tree: the same nn_index and rho. Assumes 1 <= k < n.
+template <class T>
+void knn_kth_tree(const T* x, int64_t n, int64_t d, int k, int64_t* nn_index, T* rho,
+                  KdTreeStats* stats = nullptr) {
+  KdTree<T> tree(x, n, d);
+  tree.kth_neighbours(k, nn_index, rho, stats);
+}
+
+}  // namespace entropic::cpu
