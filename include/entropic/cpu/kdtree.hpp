@@ -51,26 +51,26 @@ class KdTree {
     int depth = 0;
     while (((n_ + (int64_t(1) << depth) - 1) >> depth) > leaf_) ++depth;
     const int64_t slots = (int64_t(2) << depth) - 1;
-    begin_.assign(size_t(slots), 0);
-    end_.assign(size_t(slots), 0);
-    min_index_.assign(size_t(slots), 0);
-    lo_.assign(size_t(slots * d_), T(0));
-    hi_.assign(size_t(slots * d_), T(0));
+    nodes_.assign(size_t(slots), Node{});
+    box_.assign(size_t(slots * 2 * d_), T(0));
     idx_.resize(size_t(n_));
-    std::iota(idx_.begin(), idx_.end(), int64_t(0));
+    pts_.resize(size_t(n_ * d_));
+    // The build moves the rows themselves, not indices into x: every scan and selection then
+    // reads memory in order, which at 10^6 rows is most of the build's time.
+    parallel_for(n_, 4096, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        idx_[size_t(p)] = p;
+        for (int64_t c = 0; c < d_; ++c) pts_[size_t(p * d_ + c)] = x[p * d_ + c];
+      }
+    });
     // The top levels split serially (each is one O(n) selection); below them the subtrees
     // are independent and build in parallel.
     int top = 0;
     while ((int64_t(1) << top) < int64_t(num_threads()) * 4 && top < depth) ++top;
     std::vector<Task> tasks;
-    build(x, 0, 0, n_, 0, top, &tasks);
+    build(0, 0, n_, 0, top, &tasks);
     parallel_for(int64_t(tasks.size()), 1, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) build(x, tasks[size_t(t)].node, tasks[size_t(t)].b, tasks[size_t(t)].e, 0, -1, nullptr);
-    });
-    pts_.resize(size_t(n_ * d_));
-    parallel_for(n_, 4096, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p)
-        for (int64_t c = 0; c < d_; ++c) pts_[size_t(p * d_ + c)] = x[idx_[size_t(p)] * d_ + c];
+      for (int64_t t = t0; t < t1; ++t) build(tasks[size_t(t)].node, tasks[size_t(t)].b, tasks[size_t(t)].e, 0, -1, nullptr);
     });
   }
 
@@ -108,40 +108,73 @@ class KdTree {
   struct Task {
     int64_t node, b, e;
   };
+  struct Node {
+    int64_t begin = 0, end = 0, min_index = 0;  // rows [begin, end) in tree order
+  };
 
-  bool is_leaf(int64_t node) const { return end_[size_t(node)] - begin_[size_t(node)] <= leaf_; }
+  bool is_leaf(int64_t node) const { return nodes_[size_t(node)].end - nodes_[size_t(node)].begin <= leaf_; }
 
-  void build(const T* x, int64_t node, int64_t b, int64_t e, int depth, int top, std::vector<Task>* tasks) {
+  // (coordinate c, index) order of tree rows u and v: a strict total order even on duplicates.
+  bool row_less(int64_t u, int64_t v, int64_t c) const {
+    const T a = pts_[size_t(u * d_ + c)], w = pts_[size_t(v * d_ + c)];
+    return a < w || (a == w && idx_[size_t(u)] < idx_[size_t(v)]);
+  }
+  void swap_rows(int64_t u, int64_t v) {
+    std::swap(idx_[size_t(u)], idx_[size_t(v)]);
+    for (int64_t c = 0; c < d_; ++c) std::swap(pts_[size_t(u * d_ + c)], pts_[size_t(v * d_ + c)]);
+  }
+  // Moves the row of rank m in [b, e) (by row_less on c) to m, lower ones before it, higher
+  // after: Hoare partitions around the middle row, then insertion sort for short ranges.
+  void select(int64_t b, int64_t e, int64_t m, int64_t c) {
+    while (e - b > 16) {
+      const int64_t mid = b + (e - b - 1) / 2;
+      swap_rows(mid, e - 1);  // the pivot is kept at the end, compared by position
+      int64_t i = b, j = e - 2;
+      for (;;) {
+        while (row_less(i, e - 1, c)) ++i;
+        while (j > i && row_less(e - 1, j, c)) --j;
+        if (i >= j) break;
+        swap_rows(i, j);
+        ++i, --j;
+      }
+      swap_rows(i, e - 1);  // the pivot at its rank i
+      if (m == i) return;
+      if (m < i) e = i;
+      else b = i + 1;
+    }
+    for (int64_t p = b + 1; p < e; ++p)
+      for (int64_t q = p; q > b && row_less(q, q - 1, c); --q) swap_rows(q, q - 1);
+  }
+
+  void build(int64_t node, int64_t b, int64_t e, int depth, int top, std::vector<Task>* tasks) {
     if (top >= 0 && depth == top && e - b > leaf_) {
       tasks->push_back({node, b, e});
       return;
     }
-    begin_[size_t(node)] = b;
-    end_[size_t(node)] = e;
-    T* lo = lo_.data() + node * d_;
-    T* hi = hi_.data() + node * d_;
+    Node& nd = nodes_[size_t(node)];
+    nd.begin = b;
+    nd.end = e;
+    T* lo = box_.data() + node * 2 * d_;
+    T* hi = lo + d_;
     int64_t mi = std::numeric_limits<int64_t>::max();
-    for (int64_t c = 0; c < d_; ++c) lo[c] = hi[c] = x[idx_[size_t(b)] * d_ + c];
+    for (int64_t c = 0; c < d_; ++c) lo[c] = hi[c] = pts_[size_t(b * d_ + c)];
     for (int64_t p = b; p < e; ++p) {
-      const int64_t j = idx_[size_t(p)];
-      mi = std::min(mi, j);
+      mi = std::min(mi, idx_[size_t(p)]);
+      const T* y = pts_.data() + p * d_;
       for (int64_t c = 0; c < d_; ++c) {
-        lo[c] = std::min(lo[c], x[j * d_ + c]);
-        hi[c] = std::max(hi[c], x[j * d_ + c]);
+        lo[c] = std::min(lo[c], y[c]);
+        hi[c] = std::max(hi[c], y[c]);
       }
     }
-    min_index_[size_t(node)] = mi;
+    nd.min_index = mi;
     if (e - b <= leaf_) return;
     int64_t split = 0;
     for (int64_t c = 1; c < d_; ++c)
       if (double(hi[c]) - double(lo[c]) > double(hi[split]) - double(lo[split])) split = c;
     const int64_t m = b + (e - b) / 2;
-    std::nth_element(idx_.begin() + b, idx_.begin() + m, idx_.begin() + e, [&](int64_t u, int64_t v) {
-      const T a = x[u * d_ + split], w = x[v * d_ + split];
-      return a < w || (a == w && u < v);
-    });
-    build(x, 2 * node + 1, b, m, depth + 1, top, tasks);
-    build(x, 2 * node + 2, m, e, depth + 1, top, tasks);
+    select(b, e, m, split);
+    build(2 * node + 1, b, m, depth + 1, top, tasks);
+    build(2 * node + 2, m, e, depth + 1, top, tasks);
   }
 
   // One thread's search state: the k best (value, index) pairs so far, sorted.
@@ -186,8 +219,8 @@ class KdTree {
     }
     // A lower bound, in double, on the T-rounded squared distance from q to any point in the box.
     double bound(int64_t node) const {
-      const T* lo = t.lo_.data() + node * t.d_;
-      const T* hi = t.hi_.data() + node * t.d_;
+      const T* lo = t.box_.data() + node * 2 * t.d_;
+      const T* hi = lo + t.d_;
       double s = 0;
       for (int64_t c = 0; c < t.d_; ++c) {
         const double qc = double(q[c]);
@@ -200,13 +233,13 @@ class KdTree {
     bool skip(int64_t node, double b) const {
       if (count < k) return false;
       const double kv = double(best_v[size_t(k - 1)]);
-      return b > kv || (b >= kv && t.min_index_[size_t(node)] > best_j[size_t(k - 1)]);
+      return b > kv || (b >= kv && t.nodes_[size_t(node)].min_index > best_j[size_t(k - 1)]);
     }
     void visit(int64_t node) {
       ++nodes;
       if (t.is_leaf(node)) {
         const int64_t d = t.d_;
-        for (int64_t p = t.begin_[size_t(node)]; p < t.end_[size_t(node)]; ++p) {
+        for (int64_t p = t.nodes_[size_t(node)].begin; p < t.nodes_[size_t(node)].end; ++p) {
           const int64_t j = t.idx_[size_t(p)];
           if (j == self) continue;
           const T* y = t.pts_.data() + p * d;
@@ -222,7 +255,7 @@ class KdTree {
       }
       int64_t a = 2 * node + 1, z = 2 * node + 2;
       double ba = bound(a), bz = bound(z);
-      if (bz < ba || (bz == ba && t.min_index_[size_t(z)] < t.min_index_[size_t(a)])) {
+      if (bz < ba || (bz == ba && t.nodes_[size_t(z)].min_index < t.nodes_[size_t(a)].min_index)) {
         std::swap(a, z);
         std::swap(ba, bz);
       }
@@ -233,8 +266,9 @@ class KdTree {
 
  private:
   int64_t n_, d_, leaf_;
-  std::vector<int64_t> begin_, end_, min_index_, idx_;
-  std::vector<T> lo_, hi_, pts_;
+  std::vector<Node> nodes_;
+  std::vector<int64_t> idx_;  // sample index of each row in tree order
+  std::vector<T> box_, pts_;  // per node lo[d] then hi[d]; the rows in tree order
 };
 
 // knn_kth by a k-d tree: the same nn_index and rho. Assumes 1 <= k < n.

@@ -6,21 +6,62 @@
 // the units of x: below float resolution for data of order 1) keeps duplicates from giving
 // log 0 = -inf; a floored rho is a constant, so its gradient is zero.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
+#include "entropic/cpu/kdtree.hpp"
 #include "entropic/cpu/knn.hpp"
 #include "entropic/entropy/bandwidth.hpp"
 #include "entropic/ops/backend.hpp"
 
 namespace entropic::entropy {
 
+// How the CPU finds the neighbours. Both give the same indices and distances to the bit
+// (cpu/kdtree.hpp), so the choice changes only the time.
+enum class KnnMethod { automatic, tree, brute };
+
+inline const char* to_string(KnnMethod m) {
+  switch (m) {
+    case KnnMethod::automatic: return "auto";
+    case KnnMethod::tree: return "tree";
+    case KnnMethod::brute: return "brute";
+  }
+  return "?";
+}
+
+inline KnnMethod parse_knn_method(const std::string& s) {
+  if (s == "auto") return KnnMethod::automatic;
+  if (s == "tree") return KnnMethod::tree;
+  if (s == "brute") return KnnMethod::brute;
+  fail("knn: method must be auto, tree or brute, got '", printable(s), "'");
+}
+
+// automatic: the tree while d <= 4 + 2 log10(n / 1000) (d <= 6 at n = 20,000, 8 at 10^5, 10 at
+// 10^6), the brute force above it and below 512 samples. Measured with bench_entropy_scale on
+// Gaussian samples (benchmarks/RESULTS.md): the tree's work a query grows about 2.5x per added
+// dimension while the brute force's grows with n, so the dimension where they cross moves up
+// with n (tree/brute time at n = 20,000: d 6 0.57x, d 8 1.7x; at 10^5: d 8 0.31x, d 10 0.92x,
+// d 12 2.1x). Below a few hundred samples the brute force's one pass costs less than a build.
+inline constexpr int64_t kKnnTreeMinN = 512;
+
+inline int64_t knn_tree_max_dim(int64_t n) {
+  return int64_t(std::floor(4.0 + 2.0 * std::log10(double(std::max<int64_t>(n, 1)) / 1000.0)));
+}
+
+inline KnnMethod resolve_knn_method(KnnMethod m, int64_t n, int64_t d) {
+  if (m != KnnMethod::automatic) return m;
+  return n >= kKnnTreeMinN && d <= knn_tree_max_dim(n) ? KnnMethod::tree : KnnMethod::brute;
+}
+
 struct KnnOptions {
   int k = 1;            // which neighbour, 1 <= k < n
   double floor = 1e-8;  // lower bound on rho, > 0
+  KnnMethod method = KnnMethod::automatic;  // cpu only; cuda always searches by brute force
 };
 
 // What the forward returns and the backward needs.
@@ -29,6 +70,7 @@ struct KnnResult {
   T entropy;                     // H
   std::vector<int64_t> nn_index;  // [n] index of the k-th nearest neighbour of each sample
   Tensor<T> rho;                 // [n] distance to it (unfloored)
+  KnnMethod method = KnnMethod::brute;  // the search that ran (never automatic)
 };
 
 namespace detail {
@@ -51,6 +93,8 @@ KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
   KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n}, dev)};
   if (dev == Device::cuda) {
     auto& kernels = ops::cuda_kernels<T>();
+    check(opt.method != KnnMethod::tree, "knn_entropy: method tree runs on the cpu only; move the samples ",
+          "to the cpu, or use method auto or brute on cuda");
     check(opt.k <= kernels.knn_max_k(), "knn_entropy: k = ", opt.k, " on cuda; the device search keeps at most ",
           kernels.knn_max_k(), " neighbours a row (use k <= ", kernels.knn_max_k(),
           ", or move the samples to the cpu)");
@@ -59,9 +103,12 @@ KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
     res.entropy = T(cpu::kl_entropy_from_rho(rho.data(), n, d, opt.k, opt.floor));
     return res;
   }
-  res.entropy =
-      T(cpu::kl_entropy_forward(x.data(), n, d, opt.k, opt.floor, res.nn_index.data(),
-                                res.rho.data()));
+  res.method = resolve_knn_method(opt.method, n, d);
+  if (res.method == KnnMethod::tree)
+    cpu::knn_kth_tree(x.data(), n, d, opt.k, res.nn_index.data(), res.rho.data());
+  else
+    cpu::knn_kth(x.data(), n, d, opt.k, res.nn_index.data(), res.rho.data());
+  res.entropy = T(cpu::kl_entropy_from_rho(res.rho.data(), n, d, opt.k, opt.floor));
   return res;
 }
 
