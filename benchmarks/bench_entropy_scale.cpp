@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
         .option("repeats", "3", "timed runs per case after a warm-up (one run once a case passes 5 s)")
         .option("brute-budget", "2e11", "skip the brute force above n^2 d")
         .option("workers", "-1", "the peer's cKDTree.query workers (-1: all cores)")
-        .flag("no-peer", "do not start the scipy peer");
+        .flag("no-peer", "do not start the scipy peer")
+        .flag("always-tree", "run the tree at every size, past its crossover too (to measure the crossover)");
     if (!a.parse(argc, argv)) return 0;
     const bool quick = a.has("quick");
     const auto sizes = parse_list(quick ? "2000,5000" : a.str("sizes"), "sizes");
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
         // The tree well past its crossover (d = 50) is a slower brute force: run it only near
         // the crossover or where the whole square is cheap.
         const double square = double(n) * double(n) * double(d);
-        const bool have_tree = d <= entropy::knn_tree_max_dim(n) + 2 || square <= 1e10;
+        const bool have_tree = a.has("always-tree") || d <= entropy::knn_tree_max_dim(n) + 2 || square <= 1e10;
         const bool have_brute = square <= brute_budget;
         if (!have_tree && !have_brute) {
           std::printf("%8lld %3lld   skipped: past the tree's crossover and above --brute-budget\n", (long long)n,

@@ -98,9 +98,10 @@ TEST_CASE("knn_entropy: method tree and brute give the same H, neighbours and rh
       CHECK(same_grad);
     }
   CHECK(resolve_knn_method(KnnMethod::automatic, 100, 2) == KnnMethod::brute);  // below kKnnTreeMinN
-  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 6) == KnnMethod::tree);
-  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 7) == KnnMethod::brute);
-  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 10) == KnnMethod::tree);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 8) == KnnMethod::tree);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 9) == KnnMethod::brute);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 12) == KnnMethod::tree);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 13) == KnnMethod::brute);
   CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 50) == KnnMethod::brute);
   CHECK(resolve_knn_method(KnnMethod::brute, 1000000, 2) == KnnMethod::brute);
   CHECK(knn_entropy(Tensor<double>::zeros({600, 2})).method == KnnMethod::tree);

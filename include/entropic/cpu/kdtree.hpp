@@ -17,8 +17,8 @@
 // normal number for gradual underflow: a subnormal here, the tighter choice, made every bound a
 // microcode assist on x86 and the search 3x slower); a box is skipped when that bound exceeds
 // the k-th value, or equals it and every index in the box is above the k-th's (all-duplicate
-// data would otherwise visit every box). Median splits break coordinate ties by index, so equal points lie in index order
-// and the boxes holding the lowest indices are found first.
+// data would otherwise visit every box). Median splits break coordinate ties by index, so equal
+// points lie in index order and the boxes holding the lowest indices are found first.
 //
 // Layout: a balanced tree in heap order (children of node t are 2t+1 and 2t+2), the points
 // copied in tree order so a leaf is contiguous, queries in tree order so neighbouring queries

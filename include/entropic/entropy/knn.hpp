@@ -41,16 +41,17 @@ inline KnnMethod parse_knn_method(const std::string& s) {
   fail("knn: method must be auto, tree or brute, got '", printable(s), "'");
 }
 
-// automatic: the tree while d <= 4 + 2 log10(n / 1000) (d <= 6 at n = 20,000, 8 at 10^5, 10 at
-// 10^6), the brute force above it and below 512 samples. Measured with bench_entropy_scale on
-// Gaussian samples (benchmarks/RESULTS.md): the tree's work a query grows about 2.5x per added
-// dimension while the brute force's grows with n, so the dimension where they cross moves up
-// with n (tree/brute time at n = 20,000: d 6 0.57x, d 8 1.7x; at 10^5: d 8 0.31x, d 10 0.92x,
-// d 12 2.1x). Below a few hundred samples the brute force's one pass costs less than a build.
+// automatic: the tree while d <= 5 + 2.5 log10(n / 1000) (d <= 7 at n = 10^4, 8 at 20,000, 10
+// at 10^5, 12 at 10^6), the brute force above it and below 512 samples. Measured with
+// bench_entropy_scale on Gaussian samples (benchmarks/RESULTS.md, issue 20): the tree's work a
+// query grows about 1.5-2x per added dimension while the brute force's grows with n, so the
+// dimension where they cross moves up with n (tree/brute time at n = 10^4: d 3 0.16x, d 10
+// 2.3x; at 20,000: d 6 0.27x, d 8 0.62x, d 12 2.9x; at 10^5: d 8 0.18x, d 10 0.47x). Below a
+// few hundred samples the brute force's one pass costs less than building a tree.
 inline constexpr int64_t kKnnTreeMinN = 512;
 
 inline int64_t knn_tree_max_dim(int64_t n) {
-  return int64_t(std::floor(4.0 + 2.0 * std::log10(double(std::max<int64_t>(n, 1)) / 1000.0)));
+  return int64_t(std::floor(5.0 + 2.5 * std::log10(double(std::max<int64_t>(n, 1)) / 1000.0)));
 }
 
 inline KnnMethod resolve_knn_method(KnnMethod m, int64_t n, int64_t d) {
