@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
         .option("sigma", "", "fixed KDE bandwidth")
         .option("k", "1", "neighbour for --estimator knn")
         .option("method", "auto", "knn search: tree (k-d tree), brute, or auto (the tree at low d)")
+        .option("rtol", "", "kde: approximate, within -log(1 - rtol) nats of the exact H (a k-d tree sums far boxes)")
         .option("max-memory", "", "refuse a file whose samples need more GB than this (default: the memory available)")
         .flag("loo", "KDE leave-one-out (each sample's own kernel excluded)")
         .flag("json", "print the result as one JSON object");
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     const entropy::KnnMethod method = entropy::parse_knn_method(a.str("method"));
     check(est == "knn" || method == entropy::KnnMethod::automatic,
           "entropic-entropy: --method chooses the knn search; it does not apply to --estimator kde");
+    check(est == "kde" || a.str("rtol").empty(), "entropic-entropy: --rtol is for --estimator kde (knn is exact)");
     io::CsvReadOptions ro;
     if (!a.str("max-memory").empty()) {
       const double gb = a.num("max-memory");
@@ -71,17 +73,28 @@ int main(int argc, char** argv) {
       } else {
         o.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
       }
-      const auto r = entropy::kde_entropy(x, o);
-      out.set("entropy", double(r.entropy));
-      out.set("bandwidth", r.sigma);
+      double h = 0, sigma = 0, rtol = 0;
+      if (a.str("rtol").empty()) {
+        const auto r = entropy::kde_entropy(x, o);
+        h = double(r.entropy), sigma = r.sigma;
+      } else {
+        rtol = a.num("rtol");
+        const auto r = entropy::kde_entropy_approx(x, o, rtol);
+        h = r.entropy, sigma = r.sigma;
+      }
+      const std::string how = rtol > 0 ? "approximate" : "exact";
+      out.set("entropy", h);
+      out.set("bandwidth", sigma);
       out.set("bandwidth_rule", a.str("sigma").empty() ? a.str("bandwidth") : std::string("fixed"));
       out.set("leave_one_out", o.leave_one_out);
-      out.set("method", "exact");
+      out.set("method", how);
+      if (rtol > 0) out.set("rtol", rtol);
       out.set("n", n);
       out.set("d", d);
       if (!a.has("json"))
-        std::printf("H = %.6f nats  (kde, sigma %.6g%s, method exact, n %lld, d %lld)\n", double(r.entropy), r.sigma,
-                    o.leave_one_out ? ", leave-one-out" : "", (long long)n, (long long)d);
+        std::printf("H = %.6f nats  (kde, sigma %.6g%s, method %s%s, n %lld, d %lld)\n", h, sigma,
+                    o.leave_one_out ? ", leave-one-out" : "", how.c_str(),
+                    rtol > 0 ? (", rtol " + a.str("rtol")).c_str() : "", (long long)n, (long long)d);
     } else {
       const int64_t k = a.integer("k");
       check(k >= 1 && k < n, "entropic-entropy: --k must be in [1, n - 1] = [1, ", n - 1, "] for the ", n,

@@ -105,6 +105,88 @@ class KdTree {
     }
   }
 
+  // Approximate Gaussian kernel sums for the KDE: for every sample i (in sample order),
+  // sums[i] = sum over j (j != i with leave_one_out) of exp(-|x_i - x_j|^2 / (2 sigma^2)),
+  // within a relative error rtol (0 < rtol < 1) of the exact sum. A box whose kernel values
+  // all lie in [kmin, kmax] is summed as count (kmin + kmax) / 2 without visiting its points
+  // when kmax - kmin <= 2 rtol L / n, L a lower bound on the sum found so far (1 for the self
+  // term, plus count kmin of each box already summed): the boxes' errors then add up to at most
+  // rtol L <= rtol times the sum. So log p_i is within -log(1 - rtol) of exact, and so is H.
+  // Own leaf first, then the ancestors' other children, as the kNN search.
+  void kernel_sums(double sigma, bool leave_one_out, double rtol, double* sums, KdTreeStats* stats = nullptr) const {
+    const double a = 0.5 / (sigma * sigma);
+    std::atomic<int64_t> nodes{0}, points{0};
+    parallel_for(n_, 256, [&](int64_t p0, int64_t p1) {
+      int64_t nv = 0, np = 0;
+      for (int64_t p = p0; p < p1; ++p) {
+        const T* q = pts_.data() + p * d_;
+        double sum = leave_one_out ? 0.0 : 1.0, lower = sum;
+        const double allowance = 2.0 * rtol / double(n_);
+        auto leaf = [&](int64_t node) {
+          ++nv;
+          for (int64_t r = nodes_[size_t(node)].begin; r < nodes_[size_t(node)].end; ++r) {
+            if (r == p) continue;
+            double s2 = 0;
+            for (int64_t c = 0; c < d_; ++c) {
+              const double t = double(q[c]) - double(pts_[size_t(r * d_ + c)]);
+              s2 += t * t;
+            }
+            const double kv = std::exp(-a * s2);
+            sum += kv, lower += kv;
+            ++np;
+          }
+        };
+        auto visit = [&](auto& self, int64_t node) -> void {
+          const T* lo = box_.data() + node * 2 * d_;
+          const T* hi = lo + d_;
+          double near = 0, far = 0;
+          for (int64_t c = 0; c < d_; ++c) {
+            const double qc = double(q[c]), l = double(lo[c]), h = double(hi[c]);
+            const double g = qc < l ? l - qc : (qc > h ? qc - h : 0.0);
+            const double f = std::max(std::fabs(qc - l), std::fabs(qc - h));
+            near += g * g, far += f * f;
+          }
+          const double count = double(nodes_[size_t(node)].end - nodes_[size_t(node)].begin);
+          const double budget = allowance * lower, kmax = std::exp(-a * near);
+          // A box too far to matter: [0, kmax] already fits the budget, no second exp.
+          if (kmax <= budget) {
+            sum += count * 0.5 * kmax;
+            ++nv;
+            return;
+          }
+          const double kmin = std::exp(-a * far);
+          if (kmax - kmin <= budget) {
+            sum += count * 0.5 * (kmin + kmax);
+            lower += count * kmin;
+            ++nv;
+            return;
+          }
+          if (is_leaf(node)) return leaf(node);
+          ++nv;
+          self(self, 2 * node + 1);
+          self(self, 2 * node + 2);
+        };
+        int64_t node = 0;
+        while (!is_leaf(node)) {
+          const Node& nd = nodes_[size_t(node)];
+          node = p < nd.begin + (nd.end - nd.begin) / 2 ? 2 * node + 1 : 2 * node + 2;
+        }
+        leaf(node);
+        while (node > 0) {
+          visit(visit, node & 1 ? node + 1 : node - 1);
+          node = (node - 1) / 2;
+        }
+        sums[idx_[size_t(p)]] = sum;
+      }
+      nodes += nv;
+      points += np;
+    });
+    if (stats) {
+      stats->nodes = nodes.load();
+      stats->points = points.load();
+    }
+  }
+
  private:
   struct Task {
     int64_t node, b, e;
