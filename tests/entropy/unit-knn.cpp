@@ -64,3 +64,46 @@ TEST_CASE("knn_entropy: bad input raises errors naming the op, argument and valu
   CHECK_THROWS_WITH_AS(knn_entropy(Tensor<float>::zeros({2, 3, 1})),
                        "knn_entropy: samples x must have rank 2 [n, d], got shape [2, 3, 1]", Error);
 }
+
+TEST_CASE("knn_entropy: d = 0 is refused with the shape") {
+  CHECK_THROWS_WITH_AS(knn_entropy(Tensor<double>::zeros({4, 0})),
+                       "knn_entropy: samples need at least 1 dimension, x has shape [4, 0]", Error);
+  CHECK_THROWS_WITH_AS(knn_entropy(Tensor<double>::zeros({4, 0}), KnnOptions{.method = KnnMethod::tree}),
+                       "knn_entropy: samples need at least 1 dimension, x has shape [4, 0]", Error);
+}
+
+TEST_CASE("knn_entropy: method tree and brute give the same H, neighbours and rho; auto picks by n and d") {
+  for (int64_t d : {2, 3, 7})
+    for (int k : {1, 4}) {
+      const int64_t n = 3000;
+      Tensor<double> x({n, d});
+      Rng(uint64_t(d * 100 + k)).fill_normal(x.data(), n * d);
+      for (int64_t i = 0; i < n; i += 3) x(i, 0) = std::round(x(i, 0));  // ties and some duplicates
+      const auto t = knn_entropy(x, KnnOptions{.k = k, .method = KnnMethod::tree});
+      const auto b = knn_entropy(x, KnnOptions{.k = k, .method = KnnMethod::brute});
+      CAPTURE(d);
+      CAPTURE(k);
+      CHECK(t.method == KnnMethod::tree);
+      CHECK(b.method == KnnMethod::brute);
+      CHECK(t.entropy == b.entropy);
+      CHECK(t.nn_index == b.nn_index);
+      bool same_rho = true;
+      for (int64_t i = 0; i < n; ++i) same_rho = same_rho && t.rho[i] == b.rho[i];
+      CHECK(same_rho);
+      // The backward sees only nn_index and rho, so it is the same too.
+      const auto gt = knn_entropy_backward(x, t, KnnOptions{.k = k}, 1.0);
+      const auto gb = knn_entropy_backward(x, b, KnnOptions{.k = k}, 1.0);
+      bool same_grad = true;
+      for (int64_t i = 0; i < n * d; ++i) same_grad = same_grad && gt[i] == gb[i];
+      CHECK(same_grad);
+    }
+  CHECK(resolve_knn_method(KnnMethod::automatic, 100, 2) == KnnMethod::brute);  // below kKnnTreeMinN
+  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 8) == KnnMethod::tree);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 20000, 9) == KnnMethod::brute);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 12) == KnnMethod::tree);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 13) == KnnMethod::brute);
+  CHECK(resolve_knn_method(KnnMethod::automatic, 1000000, 50) == KnnMethod::brute);
+  CHECK(resolve_knn_method(KnnMethod::brute, 1000000, 2) == KnnMethod::brute);
+  CHECK(knn_entropy(Tensor<double>::zeros({600, 2})).method == KnnMethod::tree);
+  CHECK_THROWS_WITH_AS(parse_knn_method("kd"), "knn: method must be auto, tree or brute, got 'kd'", Error);
+}

@@ -10,6 +10,7 @@
 #if !defined(__GNUC__)
 #error "entropic's CPU kernels use GCC/Clang vector extensions: compile with GCC or Clang"
 #endif
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -76,6 +77,17 @@ inline Vt fmadd(Vt a, Vt b, Vt c) {
 #elif defined(__AVX2__) && defined(__FMA__)
   if constexpr (f) return _mm256_fmadd_ps(a, b, c);
   else return _mm256_fmadd_pd(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// The scalar twin of fmadd: fused exactly where fmadd is, so code that must reproduce a vector
+// kernel's values one element at a time (cpu/kdtree.hpp against cpu/knn.hpp) rounds the same.
+template <class T>
+inline T fmadd1(T a, T b, T c) {
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  return std::fma(a, b, c);
 #else
   return a * b + c;
 #endif

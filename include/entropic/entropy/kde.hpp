@@ -8,6 +8,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "entropic/core/error.hpp"
 #include "entropic/core/tensor.hpp"
@@ -64,6 +65,37 @@ Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,
   Tensor<T> dx({n, d}, x.device());
   ops::kde_backward(x, res.sigma, opt.leave_one_out, opt.algorithm, res.row_lse, dH, dx);
   return dx;
+}
+
+// H to within -log(1 - rtol) nats of kde_entropy's (the same bandwidth and leave-one-out rule),
+// from a k-d tree that sums far boxes of kernels without visiting their points
+// (cpu::KdTree::kernel_sums). CPU only, forward only; rtol in (0, 0.5].
+struct KdeApprox {
+  double entropy;
+  double sigma;
+  cpu::KdTreeStats work;  // boxes summed or entered, kernels evaluated
+};
+
+template <class T>
+KdeApprox kde_entropy_approx(const Tensor<T>& x, const KdeOptions& opt, double rtol) {
+  detail::check_samples("kde_entropy_approx", x);
+  check(std::isfinite(rtol) && rtol > 0 && rtol <= 0.5, "kde_entropy_approx: rtol must be in (0, 0.5], got ", rtol);
+  const int64_t n = x.size(0), d = x.size(1);
+  const double sigma = select_bandwidth("kde_entropy_approx", x, opt.bandwidth, opt.sigma);
+  std::vector<double> sums(static_cast<size_t>(n));
+  KdeApprox res{0.0, sigma, {}};
+  ops::kde_kernel_sums_approx(x, sigma, opt.leave_one_out, rtol, sums.data(), &res.work);
+  const double m = double(opt.leave_one_out ? n - 1 : n);
+  const double norm = std::log(m) + 0.5 * double(d) * std::log(2 * M_PI * sigma * sigma);
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    // Only with leave-one-out: every other sample so far that its kernels underflow to 0.
+    check(sums[size_t(i)] > 0, "kde_entropy_approx: sample ", i, " is so far from every other at sigma = ", sigma,
+          " that its kernel sum underflows; use kde_entropy (log-sum-exp) or a larger sigma");
+    total += std::log(sums[size_t(i)]) - norm;
+  }
+  res.entropy = -total / double(n);
+  return res;
 }
 
 }  // namespace entropic::entropy

@@ -6,8 +6,10 @@
 // the units of x: below float resolution for data of order 1) keeps duplicates from giving
 // log 0 = -inf; a floored rho is a constant, so its gradient is zero.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "entropic/core/error.hpp"
@@ -17,9 +19,18 @@
 
 namespace entropic::entropy {
 
+// The CPU's search (k-d tree or brute force) and the rule that picks one: ops/knn.hpp.
+using ops::KnnMethod;
+using ops::kKnnTreeMinN;
+using ops::knn_tree_max_dim;
+using ops::parse_knn_method;
+using ops::resolve_knn_method;
+using ops::to_string;
+
 struct KnnOptions {
   int k = 1;            // which neighbour, 1 <= k < n
   double floor = 1e-8;  // lower bound on rho, > 0
+  KnnMethod method = KnnMethod::automatic;  // cpu only; cuda always searches by brute force
 };
 
 // What the forward returns and the backward needs.
@@ -28,6 +39,7 @@ struct KnnResult {
   T entropy;                     // H
   std::vector<int64_t> nn_index;  // [n] index of the k-th nearest neighbour of each sample
   Tensor<T> rho;                 // [n] distance to it (unfloored)
+  KnnMethod method = KnnMethod::brute;  // the search that ran (never automatic)
 };
 
 namespace detail {
@@ -47,7 +59,7 @@ KnnResult<T> knn_entropy(const Tensor<T>& x, const KnnOptions& opt = {}) {
   const int64_t n = x.size(0);
   detail::check_knn_options("knn_entropy", opt, n);
   KnnResult<T> res{T(0), std::vector<int64_t>(static_cast<size_t>(n)), Tensor<T>({n}, x.device())};
-  res.entropy = T(ops::knn_forward(x, opt.k, opt.floor, res.nn_index.data(), res.rho));
+  res.entropy = T(ops::knn_forward(x, opt.k, opt.floor, res.nn_index.data(), res.rho, opt.method, &res.method));
   return res;
 }
 

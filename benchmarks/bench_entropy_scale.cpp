@@ -1,0 +1,265 @@
+// bench_entropy_scale: Kozachenko-Leonenko entropy of n standard-normal samples in d dimensions,
+// our k-d tree and our brute force against scipy's cKDTree, in the same run on the same data.
+//
+//   bench_entropy_scale                       n = 1e4, 1e5, 1e6; d = 2, 3, 10, 50
+//   bench_entropy_scale --quick               small n, for the ctest smoke run
+//   bench_entropy_scale --sizes 100000 --dims 2,4,8,12,16,24   the tree/brute crossover
+//
+// Each timing is the whole estimate as a user gets it (entropy::knn_entropy: tree build, search,
+// sum of logs; the peer: cKDTree build, query of the k + 1 nearest, sum of logs), the median of
+// --repeats after a warm-up (one run, no warm-up, once a run passes 5 s). The peer is
+// benchmarks/peers/knn_entropy_peer.py on /usr/bin/python3 (or $ENTROPIC_PYTHON), one
+// long-lived process fed x through a float64 file; without python3 or scipy the table says
+// "peer not available" and the rest runs. The brute force is skipped above
+// n^2 d > --brute-budget (it is O(n^2 d)).
+//
+// Correctness, checked at every size (exit 1 on failure, the smoke test's point): the tree's
+// H equals the brute force's to the bit (the same rho; cpu/kdtree.hpp), and scipy's H to 1e-6.
+//
+// The work the tree does is printed per query (boxes entered, candidate distances computed) so
+// RESULTS.md can set the prediction (about log2(n / leaf) boxes down, a few leaves of 8 points
+// for low d; growing like 2^d once the k-th ball crosses many boxes) against the outcome.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "common.hpp"
+#include "entropic/core/parallel.hpp"
+#include "entropic/core/rng.hpp"
+#include "entropic/cpu/kdtree.hpp"
+#include "entropic/entropy/knn.hpp"
+#include "entropic_tools/cli.hpp"
+
+namespace {
+
+using namespace entropic;
+using Clock = std::chrono::steady_clock;
+
+std::vector<int64_t> parse_list(const std::string& s, const char* what) {
+  std::vector<int64_t> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    check(end != item.c_str() && *end == 0 && v >= 1 && v <= 1e9 && v == std::floor(v), "bench_entropy_scale: --",
+          what, " takes positive integers separated by commas (1e5 allowed), got '", printable(item), "'");
+    out.push_back(int64_t(v));
+  }
+  check(!out.empty(), "bench_entropy_scale: --", what, " is empty");
+  return out;
+}
+
+struct Timing {
+  double median = 0, min = 0, max = 0, h = 0;
+};
+
+template <class F>
+Timing time_it(int repeats, F&& f) {
+  std::vector<double> ts;
+  double h = 0;
+  const auto t0 = Clock::now();
+  h = f();
+  const double first = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (first > 5.0 || repeats <= 1) return {first, first, first, h};  // the first run is the figure
+  for (int r = 0; r < repeats; ++r) {
+    const auto t = Clock::now();
+    h = f();
+    ts.push_back(std::chrono::duration<double>(Clock::now() - t).count());
+  }
+  const auto s = bench::summarise(ts);
+  return {s.median, s.min, s.max, h};
+}
+
+class Peer {
+ public:
+  Peer(int repeats, int workers) {
+    const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / "knn_entropy_peer.py";
+    if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python())) {
+      why_ = "no " + bench::peer_python() + " or no " + script.string();
+      return;
+    }
+    const std::string cmd = bench::peer_python() + " '" + script.string() + "' --repeats " + std::to_string(repeats) +
+                            " --workers " + std::to_string(workers) + " > '" + out_path() + "'";
+    // Requests go to the child's stdin; answers come back through a file read line by line.
+    to_py_ = popen(cmd.c_str(), "w");
+    if (!to_py_) {
+      why_ = "could not start " + cmd;
+      return;
+    }
+    const std::string first = next_line();
+    if (first.rfind("HAVE ", 0) != 0) {
+      why_ = first.empty() ? "the peer printed nothing" : first;
+      close();
+      return;
+    }
+    version_ = first.substr(11);
+    ok_ = next_line() == "READY";
+    if (!ok_) why_ = "the peer did not start", close();
+  }
+  ~Peer() {
+    close();
+    std::filesystem::remove(out_path());
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  const std::string& version() const { return version_; }
+
+  bool run(const std::string& x_path, int64_t n, int64_t d, int k, double floor, Timing& t) {
+    if (!ok_) return false;
+    std::fprintf(to_py_, "%lld %lld %d %.17g %s\n", (long long)n, (long long)d, k, floor, x_path.c_str());
+    std::fflush(to_py_);
+    const std::string line = next_line();
+    if (std::sscanf(line.c_str(), "RESULT %lf %lf %lf %lf", &t.median, &t.min, &t.max, &t.h) == 4) return true;
+    why_ = "peer answered '" + line + "'";
+    ok_ = false;
+    return false;
+  }
+
+ private:
+  std::string out_path() const {
+    return (std::filesystem::temp_directory_path() / ("entropic-knn-peer-" + std::to_string(getpid()) + ".txt")).string();
+  }
+  // Waits for the next complete line the peer wrote (it flushes after each).
+  std::string next_line() {
+    for (int waited = 0; waited < 36000; ++waited) {  // up to an hour: the 1e6 cases are slow
+      std::ifstream f(out_path());
+      std::string line;
+      for (int64_t i = 0; i <= lines_read_ && std::getline(f, line);)
+        if (i++ == lines_read_ && !f.eof()) {
+          ++lines_read_;
+          return line;
+        }
+      if (!to_py_) return "";
+      usleep(100000);
+    }
+    return "";
+  }
+  void close() {
+    if (to_py_) pclose(to_py_);
+    to_py_ = nullptr;
+    ok_ = false;
+  }
+  FILE* to_py_ = nullptr;
+  int64_t lines_read_ = 0;
+  bool ok_ = false;
+  std::string why_, version_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cli::main_guard("bench_entropy_scale", [&] {
+    cli::Args a("bench_entropy_scale", "kNN entropy at scale: our k-d tree and brute force against scipy cKDTree");
+    a.flag("quick", "small sizes (n = 2000, 5000; d = 2, 3, 10), for the smoke run")
+        .option("sizes", "10000,100000,1000000", "sample counts, comma-separated")
+        .option("dims", "2,3,10,50", "dimensions, comma-separated")
+        .option("k", "1", "which neighbour")
+        .option("repeats", "3", "timed runs per case after a warm-up (one run once a case passes 5 s)")
+        .option("brute-budget", "2e11", "skip the brute force above n^2 d")
+        .option("workers", "-1", "the peer's cKDTree.query workers (-1: all cores)")
+        .flag("no-peer", "do not start the scipy peer")
+        .flag("always-tree", "run the tree at every size, past its crossover too (to measure the crossover)");
+    if (!a.parse(argc, argv)) return 0;
+    const bool quick = a.has("quick");
+    const auto sizes = parse_list(quick ? "2000,5000" : a.str("sizes"), "sizes");
+    const auto dims = parse_list(quick ? "2,3,10" : a.str("dims"), "dims");
+    const int k = int(a.integer("k"));
+    const int repeats = int(a.integer("repeats"));
+    const double brute_budget = a.num("brute-budget");
+    const double floor = entropy::KnnOptions{}.floor;
+
+    std::printf("bench_entropy_scale: Kozachenko-Leonenko H of N(0, I_d) samples, k %d, %d threads\n", k,
+                num_threads());
+    std::unique_ptr<Peer> peer;
+    if (!a.has("no-peer")) peer = std::make_unique<Peer>(quick ? 1 : repeats, int(a.integer("workers")));
+    if (peer && peer->ok())
+      std::printf("peer: scipy %s, cKDTree (query workers %lld)\n", peer->version().c_str(), (long long)a.integer("workers"));
+    else
+      std::printf("peer not available: %s\n", peer ? peer->why().c_str() : "--no-peer");
+    std::printf("%8s %3s %9s | %9s %11s %9s | %9s | %9s %11s | %7s %9s\n", "n", "d", "true H", "tree s", "H tree",
+                "brute s", "tree/brute", "scipy s", "H scipy", "tree/sp", "|dH|");
+    const std::string x_path =
+        (std::filesystem::temp_directory_path() / ("entropic-knn-x-" + std::to_string(getpid()) + ".f64")).string();
+    int failures = 0;
+    for (const int64_t d : dims)
+      for (const int64_t n : sizes) {
+        if (k >= n) continue;
+        TensorD x({n, d});
+        Rng(uint64_t(n * 1000 + d)).fill_normal(x.data(), n * d);
+        const double true_h = 0.5 * double(d) * std::log(2 * std::numbers::pi * std::numbers::e);
+        // The tree well past its crossover (d = 50) is a slower brute force: run it only near
+        // the crossover or where the whole square is cheap.
+        const double square = double(n) * double(n) * double(d);
+        const bool have_tree = a.has("always-tree") || d <= entropy::knn_tree_max_dim(n) + 2 || square <= 1e10;
+        const bool have_brute = square <= brute_budget;
+        if (!have_tree && !have_brute) {
+          std::printf("%8lld %3lld   skipped: past the tree's crossover and above --brute-budget\n", (long long)n,
+                      (long long)d);
+          continue;
+        }
+        entropy::KnnOptions o{.k = k, .floor = floor, .method = entropy::KnnMethod::tree};
+        Timing tree;
+        cpu::KdTreeStats st;
+        if (have_tree) {
+          tree = time_it(quick ? 1 : repeats, [&] { return double(entropy::knn_entropy(x, o).entropy); });
+          std::vector<int64_t> nn(static_cast<size_t>(n));
+          std::vector<double> rho(static_cast<size_t>(n));
+          cpu::knn_kth_tree(x.data(), n, d, k, nn.data(), rho.data(), &st);
+        }
+        Timing brute;
+        if (have_brute) {
+          o.method = entropy::KnnMethod::brute;
+          brute = time_it(quick ? 1 : repeats, [&] { return double(entropy::knn_entropy(x, o).entropy); });
+          if (!have_tree) tree.h = brute.h;  // the reference for scipy's value
+          else if (brute.h != tree.h) {
+            std::printf("WRONG: n %lld d %lld: tree H %.17g != brute H %.17g\n", (long long)n, (long long)d, tree.h,
+                        brute.h);
+            ++failures;
+          }
+        }
+        Timing sp;
+        bool have_sp = false;
+        if (peer && peer->ok()) {
+          {
+            std::ofstream f(x_path, std::ios::binary);
+            f.write(reinterpret_cast<const char*>(x.data()), std::streamsize(n * d * int64_t(sizeof(double))));
+          }
+          have_sp = peer->run(x_path, n, d, k, floor, sp);
+          std::filesystem::remove(x_path);
+          if (have_sp && !(std::fabs(sp.h - tree.h) <= 1e-6)) {
+            std::printf("WRONG: n %lld d %lld: tree H %.12f, scipy H %.12f\n", (long long)n, (long long)d, tree.h, sp.h);
+            ++failures;
+          }
+        }
+        char ts[32] = "-", bs[32] = "-", ratio_b[32] = "-", ss[32] = "-", hs[32] = "-", ratio_s[32] = "-", dh[32] = "-";
+        if (have_tree) std::snprintf(ts, sizeof ts, "%.3f", tree.median);
+        if (have_brute) std::snprintf(bs, sizeof bs, "%.3f", brute.median);
+        if (have_tree && have_brute) std::snprintf(ratio_b, sizeof ratio_b, "%.3fx", tree.median / brute.median);
+        if (have_sp) {
+          std::snprintf(ss, sizeof ss, "%.3f", sp.median);
+          std::snprintf(hs, sizeof hs, "%.6f", sp.h);
+          if (have_tree) std::snprintf(ratio_s, sizeof ratio_s, "%.2fx", tree.median / sp.median);
+          std::snprintf(dh, sizeof dh, "%.1e", std::fabs(sp.h - tree.h));
+        }
+        std::printf("%8lld %3lld %9.4f | %9s %11.6f %9s | %9s | %9s %11s | %7s %9s", (long long)n, (long long)d, true_h,
+                    ts, tree.h, bs, ratio_b, ss, hs, ratio_s, dh);
+        if (have_tree)
+          std::printf("   tree work/query: %.1f boxes, %.1f points", double(st.nodes) / double(n),
+                      double(st.points) / double(n));
+        std::printf("\n");
+        std::fflush(stdout);
+      }
+    if (peer && !peer->ok() && !peer->why().empty()) std::printf("peer: %s\n", peer->why().c_str());
+    std::printf("%s\n", failures ? "FAILED: see the WRONG lines" : "all values agree (tree == brute to the bit, scipy to 1e-6)");
+    return failures ? 1 : 0;
+  });
+}
