@@ -145,7 +145,7 @@ TEST_CASE("Var operators read like the maths and give the gradients of the expre
   CHECK(hinge.item() == doctest::Approx(h).epsilon(1e-14));
 }
 
-TEST_CASE("scalars convert to the Var's type; shapes must match; clamp bounds in order") {
+TEST_CASE("scalars convert to the Var's type, shapes must match, clamp bounds in order") {
   VarF f(TensorF::from({2}, {1.f, -2.f}), true);
   // A double scalar on a float Var: no deduction failure, the value converts.
   const VarF g = -f * 2.0 + fn::scale(f, -1.0) - 0.5;

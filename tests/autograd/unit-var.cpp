@@ -4,7 +4,7 @@
 
 using namespace entropic;
 
-TEST_CASE("var: gradients accumulate over uses and over backward calls; zero_grad clears") {
+TEST_CASE("var: gradients accumulate over uses and over backward calls, zero_grad clears") {
   VarD a(TensorD::from({3}, {1, 2, 3}), true);
   // s = sum(2a + 3a) uses a twice: ds/da = 5.
   VarD s = fn::sum(fn::add(fn::scale(a, 2.0), fn::scale(a, 3.0)));
@@ -18,7 +18,7 @@ TEST_CASE("var: gradients accumulate over uses and over backward calls; zero_gra
   CHECK_FALSE(a.grad().defined());
 }
 
-TEST_CASE("var: NoGrad and detach stop gradients; errors name the fix") {
+TEST_CASE("var: NoGrad and detach stop gradients, errors name the fix") {
   VarD a(TensorD::from({2}, {1, 2}), true);
   {
     NoGrad ng;
@@ -32,7 +32,7 @@ TEST_CASE("var: NoGrad and detach stop gradients; errors name the fix") {
   CHECK_THROWS_WITH_AS(v.backward(), doctest::Contains("needs a scalar output"), Error);
 }
 
-TEST_CASE("var: backward frees the graph; intermediate gradients are not kept") {
+TEST_CASE("var: backward frees the graph, intermediate gradients are not kept") {
   VarD a(TensorD::from({2}, {1, 2}), true);
   VarD mid = fn::scale(a, 3.0);
   VarD s = fn::sum(mid);

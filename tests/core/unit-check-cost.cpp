@@ -23,7 +23,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace entropic;
 
-TEST_CASE("passing shape and device checks allocate nothing; a failing one still names the shapes") {
+TEST_CASE("passing shape and device checks allocate nothing, a failing one still names the shapes") {
   const TensorF a = TensorF::zeros({1, 1, 1, 1, 1, 1}), b = TensorF::zeros({1, 1, 1, 1, 1, 1});
   const TensorF c = TensorF::zeros({2, 3});
   const long before = allocations.load();

@@ -72,7 +72,7 @@ TEST_CASE("knn_entropy: d = 0 is refused with the shape") {
                        "knn_entropy: samples need at least 1 dimension, x has shape [4, 0]", Error);
 }
 
-TEST_CASE("knn_entropy: method tree and brute give the same H, neighbours and rho; auto picks by n and d") {
+TEST_CASE("knn_entropy: method tree and brute give the same H, neighbours and rho, auto picks by n and d") {
   for (int64_t d : {2, 3, 7})
     for (int k : {1, 4}) {
       const int64_t n = 3000;

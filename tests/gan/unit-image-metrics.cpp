@@ -82,7 +82,7 @@ TEST_CASE("NDB: the training data itself has no statistically different bin") {
   for (int64_t c : m.ndb.train_counts) CHECK(c == 50);
 }
 
-TEST_CASE("NDB: a fresh sample of the same distribution rarely differs; a missing half always does") {
+TEST_CASE("NDB: a fresh sample of the same distribution rarely differs, a missing half always does") {
   const Toy t = toy(50, 3);
   const gan::ImageEvaluator ev(t.x, t.y, 10, 10, 7);
   const Toy same = toy(50, 99);  // new noise, same classes

@@ -45,7 +45,7 @@ Image load(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("plot_samples: a title above the data square and labelled ticks; the old signature still works") {
+TEST_CASE("plot_samples: a title above the data square and labelled ticks, the old signature still works") {
   const fs::path dir = fs::temp_directory_path() / ("entropic-plot-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   Rng rng(3);

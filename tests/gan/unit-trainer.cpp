@@ -423,7 +423,7 @@ TEST_CASE("trainer: damaged checkpoint metadata and an unusable output directory
   fs::remove_all(dir);
 }
 
-TEST_CASE("trainer: a checkpoint that does not fit on the disk stops training with a clear Error; the last one resumes") {
+TEST_CASE("trainer: a checkpoint that does not fit on the disk stops training with a clear Error, the last one resumes") {
   const gan::Mixture mix = gan::ring();
   auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
   const std::string a = temp_dir("full-a"), b = temp_dir("full-b");

@@ -39,7 +39,7 @@ TEST_CASE("adam: the first step moves each weight by lr against the gradient's s
   CHECK(p.value()[2] == doctest::Approx(0.4f));
 }
 
-TEST_CASE("adam: parameters without a gradient are left alone; bad options are rejected") {
+TEST_CASE("adam: parameters without a gradient are left alone, bad options are rejected") {
   VarF p(TensorF::from({2}, {1.f, 2.f}), true);
   nn::Adam<float> opt({p});
   opt.step();

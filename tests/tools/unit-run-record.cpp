@@ -26,7 +26,7 @@ std::string with(const std::string& key, const std::string& value) {
 gan::MixtureRunRecord read(const std::string& text) { return gan::mixture_record_from_json(json::parse(text, "m.json"), "m.json"); }
 }  // namespace
 
-TEST_CASE("metrics.json: every field read back; null is an infinite reverse KL") {
+TEST_CASE("metrics.json: every field read back, null is an infinite reverse KL") {
   const gan::MixtureRunRecord r = read(kGood);
   CHECK(r.dataset == "grid");
   CHECK(r.lambda == 3);
