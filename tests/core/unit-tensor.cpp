@@ -22,6 +22,27 @@ TEST_CASE("tensor: shape, fill, views share storage") {
   CHECK(t.reshape({12})[6] == 5.f);
 }
 
+// t(i, j) reads a pointer and a row length cached on the tensor; each way of making a view must
+// refresh them, or a view would read its parent's rows.
+TEST_CASE("tensor: element access through views of views") {
+  auto t = TensorF::zeros({4, 6});
+  for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(i);
+  const auto v = t.slice_rows(1, 3).reshape({3, 4});  // elements 6..17 as 3 rows of 4
+  CHECK(v.cols() == 4);
+  CHECK(v.rows() == 3);
+  CHECK(v(0, 0) == 6.f);
+  CHECK(v(2, 3) == 17.f);
+  CHECK(v.data() == t.data() + 6);
+  const auto w = v.slice_rows(2, 3);
+  CHECK(w(0, 1) == 15.f);
+  const auto s = TensorF::scalar(2.5f);
+  CHECK(s.cols() == 1);
+  CHECK(s(0, 0) == 2.5f);
+  CHECK(TensorF().data() == nullptr);
+  auto moved = std::move(t);
+  CHECK(moved(3, 5) == 23.f);
+}
+
 TEST_CASE("tensor: bad input names the problem") {
   auto t = TensorD::zeros({2, 3});
   CHECK_THROWS_WITH_AS(t.reshape({4, 2}), doctest::Contains("cannot reshape [2, 3]"), Error);
