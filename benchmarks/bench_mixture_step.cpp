@@ -20,7 +20,7 @@
 
 using namespace entropic;
 using T = float;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 namespace {
 struct Gemm {
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps + 5; ++r) {
       const auto t0 = Clock::now();
       run_gemms();
-      if (r >= 5) tg.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (r >= 5) tg.push_back(1e3 * bench::seconds_since(t0));
     }
 
     std::printf("bench_mixture_step: batch %lld, %zu matrix products per iteration, %.3f GFLOP, %d threads%s\n\n",
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       d.to(device);
       const gan::Mixture mix = gan::ring();
       gan::TrainConfig cfg;
-      cfg.lambda = lambda;
+      cfg.lambda.value = lambda;
       cfg.batch = B;
       cfg.quiet = true;
       auto real = [&](int64_t n, Rng& rng) { return mix.sample<T>(n, rng); };
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
         const auto t0 = Clock::now();
         tr.step();
         if (device == Device::cuda) cuda_runtime().synchronize();
-        if (r >= 5) ts.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r >= 5) ts.push_back(1e3 * bench::seconds_since(t0));
       }
       char name[64];
       std::snprintf(name, sizeof name, "full iteration, lambda %g", lambda);

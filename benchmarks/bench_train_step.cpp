@@ -22,7 +22,7 @@
 
 using namespace entropic;
 using T = float;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 namespace {
 using Timing = bench::Stats;
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       gan::TrainConfig cfg;
       cfg.batch = B;
       cfg.latent = gan::kImageLatent;
-      cfg.lambda = c.lambda;
+      cfg.lambda.value = c.lambda;
       cfg.adam_g = cfg.adam_d = {.lr = 2e-4, .beta1 = 0.5};
       cfg.quiet = true;
       gan::GanTrainer<T> tr(nets.G, nets.D, cfg, real, gan::image_entropy_fn(e, nets.D));
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
         const auto t0 = Clock::now();
         tr.step();
         if (device == Device::cuda) cuda_runtime().synchronize();
-        if (r >= 5) ts.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r >= 5) ts.push_back(1e3 * bench::seconds_since(t0));
       }
       const Timing t = summarise(ts);
       if (c.lambda == 0) base = t.median;

@@ -121,13 +121,13 @@ int main(int argc, char** argv) {
     if (!a.str("table-from").empty()) return table_from(a.str("table-from"));
     const int seeds = int(a.integer("seeds"));
     check(seeds >= 1, "mode_collapse: --seeds must be >= 1");
-    const double lam = a.str("lambda") == "auto" ? gan::recommended_mixture_experiment(a.str("dataset")).train.lambda
+    const double lam = a.str("lambda") == "auto" ? gan::recommended_mixture_experiment(a.str("dataset")).train.lambda.value
                                                  : a.num("lambda");
     std::vector<Row> rows{{0.0, {}, {}, {}}, {lam, {}, {}, {}}};
     if (!a.str("only").empty()) rows = {{a.num("only"), {}, {}, {}}};
     const int first = int(a.integer("first-seed"));
     const int64_t iters = a.str("iters") == "auto" ? gan::recommended_mixture_iters(a.str("dataset")) : a.integer("iters");
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = bench::Clock::now();
     int total = 0;
     for (auto& r : rows)
       for (int s = first; s < first + seeds; ++s) {
@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
         e.train.iters = iters;
         if (a.str("sigma-end") != "auto") e.sigma_end = a.num("sigma-end");
         if (a.str("lr-d") != "auto") e.train.adam_d.lr = a.num("lr-d");
-        if (a.str("lr-d-warmup") != "auto") e.train.lr_d_warmup = a.integer("lr-d-warmup");
-        e.train.lambda = r.lambda;
+        if (a.str("lr-d-warmup") != "auto") e.train.lr.d_warmup = a.integer("lr-d-warmup");
+        e.train.lambda.value = r.lambda;
         e.train.seed = uint64_t(s);
         e.train.quiet = true;
         e.train.resume = false;
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
         r.add(rec);
         print_run(rec);
       }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = bench::seconds_since(t0);
     std::printf("\n%s, %d seed%s, %lld iterations per run (PacGAN: ~400k), %d runs in %.0f s\n\n",
                 a.str("dataset").c_str(), seeds, seeds == 1 ? "" : "s", (long long)iters, total, secs);
     print_table(a.str("dataset"), rows);

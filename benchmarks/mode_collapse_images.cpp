@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     if (a.str("only").empty()) rows = {{0.0, {}, {}, {}, {}}, {a.num("lambda"), {}, {}, {}, {}}};
     else rows = {{a.num("only"), {}, {}, {}, {}}};
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = bench::Clock::now();
     for (auto& r : rows)
       for (int s = 1; s <= seeds; ++s) {
         gan::ImageExperiment e;
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
         e.kde.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
         e.train.iters = iters;
         e.train.batch = batch;
-        e.train.lambda = r.lambda;
+        e.train.lambda.value = r.lambda;
         e.train.seed = uint64_t(s);
         e.train.adam_g = e.train.adam_d = {.lr = 2e-4, .beta1 = 0.5};
         e.train.quiet = true;
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
                     o.stats.seconds);
         std::fflush(stdout);
       }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = bench::seconds_since(t0);
     std::printf("\n%s, %d seeds, %lld iterations per run, %s on %s, %.0f s\n\n", data.name.c_str(), seeds,
                 (long long)iters, a.str("estimator").c_str(), a.str("entropy-space").c_str(), secs);
     // Reference: the training data itself, evaluated like the samples.

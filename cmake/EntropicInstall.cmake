@@ -7,7 +7,8 @@
 # user of the core alone needs neither stb, zlib nor a CUDA toolkit.
 set(ENTROPIC_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/entropic)
 
-file(GLOB_RECURSE _entropic_headers RELATIVE ${PROJECT_SOURCE_DIR}/include/entropic
+# CONFIGURE_DEPENDS: a header added later is installed without a manual re-configure.
+file(GLOB_RECURSE _entropic_headers RELATIVE ${PROJECT_SOURCE_DIR}/include/entropic CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/include/entropic/*.hpp ${PROJECT_SOURCE_DIR}/include/entropic/*.cuh)
 foreach(h IN LISTS _entropic_headers)
   if(h IN_LIST ENTROPIC_IO_HEADERS)

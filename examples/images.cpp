@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     cfg.iters = a.integer("iters") > 0 ? a.integer("iters") : a.integer("epochs") * per_epoch;
     check(cfg.iters > 0, "images: --epochs or --iters must be positive");
     e.sample_every = std::max<int64_t>(1, a.integer("sample-every") * per_epoch);
-    cfg.lambda = a.num("lambda");
+    cfg.lambda.value = a.num("lambda");
     cfg.adam_g = cfg.adam_d = {.lr = a.num("lr"), .beta1 = a.num("beta1")};
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.out_dir = a.str("out");
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     if (!cfg.quiet)
       std::printf("images: %s (%lld images, %dx%d), lambda %g (%s on %s), %lld iterations (%lld per epoch), batch "
                   "%lld, %d threads, out %s\n",
-                  data.name.c_str(), (long long)data.size(), data.side, data.side, cfg.lambda, e.estimator.c_str(),
+                  data.name.c_str(), (long long)data.size(), data.side, data.side, cfg.lambda.value, e.estimator.c_str(),
                   e.entropy_space.c_str(), (long long)cfg.iters, (long long)per_epoch, (long long)cfg.batch,
                   num_threads(), cfg.out_dir.c_str());
     const gan::ImageEvaluator eval(data.images, data.labels, data.classes, e.ndb_k, 1);
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
 
     json::Value js = json::Value::object();
     js.set("data", data.name);
-    js.set("lambda", cfg.lambda);
+    js.set("lambda", cfg.lambda.value);
     js.set("estimator", e.estimator);
     js.set("entropy_space", e.entropy_space);
     js.set("iterations", cfg.iters);

@@ -67,11 +67,11 @@ int main(int argc, char** argv) {
     if (a.str("iters") != "auto") cfg.iters = a.integer("iters");
     cfg.batch = a.integer("batch");
     cfg.d_steps = int(a.integer("d-steps"));
-    if (a.str("lambda") != "auto") cfg.lambda = a.num("lambda");
-    cfg.lambda_warmup = a.integer("warmup");
-    if (a.str("lambda-decay") != "auto") cfg.lambda_decay = a.num("lambda-decay");
-    if (a.str("lambda-end") != "auto") cfg.lambda_end = a.num("lambda-end");
-    if (cfg.lambda == 0 && a.str("lambda-end") == "auto") cfg.lambda_decay = 0;  // the plain GAN
+    if (a.str("lambda") != "auto") cfg.lambda.value = a.num("lambda");
+    cfg.lambda.warmup = a.integer("warmup");
+    if (a.str("lambda-decay") != "auto") cfg.lambda.anneal = a.num("lambda-decay");
+    if (a.str("lambda-end") != "auto") cfg.lambda.end = a.num("lambda-end");
+    if (cfg.lambda.value == 0 && a.str("lambda-end") == "auto") cfg.lambda.anneal = 0;  // the plain GAN
     cfg.gen_loss = gan::parse_gen_loss(a.str("gen-loss"));
     const double ratio = cfg.adam_d.lr / cfg.adam_g.lr;  // of the recommended setting
     if (a.str("lr") != "auto") {
@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
     cfg.adam_g.beta1 = cfg.adam_d.beta1 = a.num("beta1");
     cfg.seed = uint64_t(a.integer("seed"));
     cfg.ema = a.num("ema");
-    cfg.lr_decay = !a.has("constant-lr");
-    if (a.str("lr-d-warmup") != "auto") cfg.lr_d_warmup = a.integer("lr-d-warmup");
+    cfg.lr.decay = !a.has("constant-lr");
+    if (a.str("lr-d-warmup") != "auto") cfg.lr.d_warmup = a.integer("lr-d-warmup");
     cfg.out_dir = a.str("out");
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.log_every = a.integer("log-every");
@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
       std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g%s, %lld iterations, batch %lld, %s, out %s\n",
-                  mix.name.c_str(), cfg.lambda, gan::describe_entropy(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
-                  cfg.lr_d_warmup > 0 ? (" warmed up over " + std::to_string(cfg.lr_d_warmup)).c_str() : "",
+                  mix.name.c_str(), cfg.lambda.value, gan::describe_entropy(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
+                  cfg.lr.d_warmup > 0 ? (" warmed up over " + std::to_string(cfg.lr.d_warmup)).c_str() : "",
                   (long long)cfg.iters, (long long)cfg.batch,
                   device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
                                          : (std::to_string(num_threads()) + " cpu threads").c_str(),

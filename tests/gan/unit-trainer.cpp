@@ -39,7 +39,7 @@ gan::TrainConfig small_config(const std::string& out, int64_t iters) {
   c.iters = iters;
   c.batch = 16;
   c.latent = 2;
-  c.lambda = 0.1;
+  c.lambda.value = 0.1;
   c.seed = 3;
   c.out_dir = out;
   c.checkpoint_every = 5;
@@ -71,31 +71,59 @@ TEST_CASE("objective: the two generator losses and the discriminator loss from l
   VarD r(TensorD::from({1, 1}, {1.0}));
   const double d = gan::discriminator_loss(r, VarD(TensorD::from({1, 1}, {-1.0}))).item();
   CHECK(d == doctest::Approx(-std::log(sig(1))));
-  CHECK(gan::lambda_at(0.4, 100, 25) == doctest::Approx(0.1));
-  CHECK(gan::lambda_at(0.4, 100, 200) == 0.4);
   CHECK_THROWS_WITH_AS(gan::parse_gen_loss("wasserstein"), doctest::Contains("unknown generator loss"), Error);
+}
+
+TEST_CASE("schedule: warm-up, constant, and annealing to an end value over the last fraction") {
+  const auto s = gan::Schedule::constant(0.4).warmed_up(100);
+  CHECK(s.at(25, 1000) == doctest::Approx(0.1));
+  CHECK(s.at(0, 1000) == 0.0);
+  CHECK(s.at(100, 1000) == 0.4);
+  CHECK(s.at(200, 1000) == 0.4);
+  CHECK(s.ever_positive());
+  const auto a = gan::Schedule::constant(3).annealed_to(0, 0.5);  // 3, then 3 -> 0 over 51..100
+  CHECK(a.at(50, 100) == 3.0);
+  CHECK(a.at(75, 100) == doctest::Approx(1.5));
+  CHECK(a.at(100, 100) == 0.0);
+  CHECK(gan::Schedule::constant(0).annealed_to(2, 0.5).ever_positive());  // 0, then up to 2
+  CHECK(gan::Schedule::constant(0).at(50, 100) == 0.0);
+  CHECK_FALSE(gan::Schedule{}.ever_positive());
+  // The learning-rate factors: the decay's off-by-one is the trainer's, whose rate for
+  // iteration k is set before its G step (so the first step runs at the full rate).
+  const auto lr = gan::LrSchedule::linear_decay().with_d_warmup(10);
+  CHECK(lr.decay_factor(0, 100) == 1.0);
+  CHECK(lr.decay_factor(1, 100) == 1.0);
+  CHECK(lr.decay_factor(51, 100) == doctest::Approx(0.5));
+  CHECK(lr.decay_factor(100, 100) == doctest::Approx(0.01));
+  CHECK(lr.d_warmup_factor(5) == doctest::Approx(0.5));
+  CHECK(lr.d_warmup_factor(20) == 1.0);
+  CHECK(gan::LrSchedule::constant().is_constant());
+  CHECK_FALSE(lr.is_constant());
+  CHECK_THROWS_WITH_AS(gan::Schedule::constant(-1).validate("lambda"), doctest::Contains("lambda must be >= 0"), Error);
+  CHECK_THROWS_WITH_AS(gan::Schedule::constant(1).warmed_up(-3).validate("lambda"),
+                       doctest::Contains("lambda's warm-up must be >= 0"), Error);
 }
 
 TEST_CASE("trainer: the lambda schedule (warm-up, constant, linear decay to lambda_end over the last fraction)") {
   gan::TrainConfig c;
   c.iters = 100;
-  c.lambda = 1.0;
+  c.lambda.value = 1.0;
   CHECK(gan::lambda_schedule(c, 1) == 1.0);  // no decay: constant
   CHECK(gan::lambda_schedule(c, 100) == 1.0);
-  c.lambda_decay = 0.4;  // the last 40 iterations, 61..100
-  c.lambda_end = 0.2;
+  c.lambda.anneal = 0.4;  // the last 40 iterations, 61..100
+  c.lambda.end = 0.2;
   CHECK(gan::lambda_schedule(c, 1) == 1.0);
   CHECK(gan::lambda_schedule(c, 60) == 1.0);
   CHECK(gan::lambda_schedule(c, 61) == doctest::Approx(1.0 - 0.8 / 40));
   CHECK(gan::lambda_schedule(c, 80) == doctest::Approx(0.6));
   CHECK(gan::lambda_schedule(c, 100) == doctest::Approx(0.2));
-  c.lambda_end = 0;
+  c.lambda.end = 0;
   CHECK(gan::lambda_schedule(c, 90) == doctest::Approx(0.25));
   CHECK(gan::lambda_schedule(c, 100) == 0.0);
-  c.lambda_warmup = 10;  // the warm-up still ramps the start
+  c.lambda.warmup = 10;  // the warm-up still ramps the start
   CHECK(gan::lambda_schedule(c, 5) == doctest::Approx(0.5));
-  c.lambda_decay = 1;  // the whole run
-  c.lambda_warmup = 0;
+  c.lambda.anneal = 1;  // the whole run
+  c.lambda.warmup = 0;
   CHECK(gan::lambda_schedule(c, 50) == doctest::Approx(0.5));
   // The trainer applies it: the log's lambda column follows the schedule.
   const gan::Mixture mix = gan::ring();
@@ -103,9 +131,9 @@ TEST_CASE("trainer: the lambda schedule (warm-up, constant, linear decay to lamb
   const std::string dir = temp_dir("sched");
   auto cfg = small_config(dir, 20);
   cfg.log_every = 5;
-  cfg.lambda = 0.4;
-  cfg.lambda_decay = 0.5;  // iterations 11..20
-  cfg.lambda_end = 0.1;
+  cfg.lambda.value = 0.4;
+  cfg.lambda.anneal = 0.5;  // iterations 11..20
+  cfg.lambda.end = 0.1;
   Nets n(2);
   gan::GanTrainer<double> t(n.G, n.D, cfg, real, kde());
   t.run();
@@ -127,11 +155,11 @@ TEST_CASE("trainer: the lambda schedule (warm-up, constant, linear decay to lamb
   fs::remove_all(dir);
   // Out-of-range settings are refused.
   cfg.out_dir = "";
-  cfg.lambda_decay = 1.5;
-  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda_decay"), Error);
-  cfg.lambda_decay = 0.5;
-  cfg.lambda_end = -1;
-  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda_end"), Error);
+  cfg.lambda.anneal = 1.5;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda's annealing must be a fraction"), Error);
+  cfg.lambda.anneal = 0.5;
+  cfg.lambda.end = -1;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(n.G, n.D, cfg, real, kde()), doctest::Contains("lambda's end value must be >= 0"), Error);
 }
 
 TEST_CASE("trainer: resuming in the middle of a lambda decay and a D-rate warm-up gives exactly the uninterrupted run") {
@@ -140,10 +168,10 @@ TEST_CASE("trainer: resuming in the middle of a lambda decay and a D-rate warm-u
   const std::string a = temp_dir("da"), b = temp_dir("db");
   auto cfg = [](const std::string& out) {
     auto c = small_config(out, 20);
-    c.lambda = 0.5;
-    c.lambda_decay = 0.75;  // iterations 6..20, so the interruption at 10 falls inside it
-    c.lr_decay = true;
-    c.lr_d_warmup = 14;  // the interruption at 10 falls inside it too
+    c.lambda.value = 0.5;
+    c.lambda.anneal = 0.75;  // iterations 6..20, so the interruption at 10 falls inside it
+    c.lr.decay = true;
+    c.lr.d_warmup = 14;  // the interruption at 10 falls inside it too
     return c;
   };
   Nets n1(7);
@@ -267,7 +295,7 @@ TEST_CASE("trainer: the discriminator's rate warms up from 0") {
   auto real = [&](int64_t n, Rng& rng) { return mix.sample<double>(n, rng); };
   auto d_weights = [](Nets& n) { return n.D.parameters()[0].value().vec(); };
   auto c = small_config("", 1);
-  c.lr_d_warmup = 50;
+  c.lr.d_warmup = 50;
   Nets warm(7);
   const std::vector<double> init = d_weights(warm);
   gan::GanTrainer<double> t(warm.G, warm.D, c, real, kde());
@@ -276,12 +304,12 @@ TEST_CASE("trainer: the discriminator's rate warms up from 0") {
   t.step();  // the second at 1/50 of the rate: D moves
   CHECK(d_weights(warm) != init);
   Nets cold(7);
-  c.lr_d_warmup = 0;
+  c.lr.d_warmup = 0;
   gan::GanTrainer<double> t0(cold.G, cold.D, c, real, kde());
   t0.step();
   CHECK(d_weights(cold) != init);
-  c.lr_d_warmup = -1;
-  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(cold.G, cold.D, c, real, kde()), doctest::Contains("lr_d_warmup"), Error);
+  c.lr.d_warmup = -1;
+  CHECK_THROWS_WITH_AS(gan::GanTrainer<double>(cold.G, cold.D, c, real, kde()), doctest::Contains("discriminator's warm-up must be >= 0"), Error);
 }
 
 namespace {

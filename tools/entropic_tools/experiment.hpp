@@ -84,17 +84,15 @@ inline MixtureExperiment recommended_mixture_experiment(const std::string& datas
   MixtureExperiment e;
   e.dataset = dataset;
   e.kde = {.bandwidth = entropy::Bandwidth::fixed, .sigma = 5 * mixture_by_name(dataset).std};
-  e.train.lambda = 1.0;
+  e.train.lambda = Schedule::constant(1.0);
   e.train.iters = recommended_mixture_iters(dataset);
   e.train.batch = 100;
   e.train.adam_g = {.lr = 2e-4, .beta1 = 0.5};
   e.train.adam_d = {.lr = 5e-5, .beta1 = 0.5};
-  e.train.lr_decay = true;
+  e.train.lr = LrSchedule::linear_decay();
   if (dataset == "grid") {
     e.kde.sigma = 1.0;
-    e.train.lambda = 3;
-    e.train.lambda_decay = 0.5;
-    e.train.lambda_end = 0;
+    e.train.lambda = Schedule::constant(3).annealed_to(0, 0.5);  // 3, then 3 -> 0 over the second half
     e.sigma_end = 0.25;
   }
   return e;
@@ -212,16 +210,16 @@ inline void write_mixture_outcome(const MixtureExperiment& e, const MixtureOutco
   for (int64_t i = 0; i < o.samples.rows(); ++i) csv << o.samples(i, 0) << ',' << o.samples(i, 1) << '\n';
   io::write_text_atomically(dir + "/samples.csv", csv.str());
   plot_samples(dir + "/samples.png", o.samples, mix,
-               mixture_title(mix, c.lambda, std::to_string(c.iters) + " iterations", m));
+               mixture_title(mix, c.lambda.value, std::to_string(c.iters) + " iterations", m));
   json::Value js = json::Value::object();
   js.set("dataset", mix.name);
-  js.set("lambda", c.lambda);
-  js.set("lambda_decay", c.lambda_decay);
-  js.set("lambda_end", c.lambda_end);
+  js.set("lambda", c.lambda.value);
+  js.set("lambda_decay", c.lambda.anneal);
+  js.set("lambda_end", c.lambda.end);
   js.set("entropy", describe_entropy(e));
   js.set("lr_g", c.adam_g.lr);
   js.set("lr_d", c.adam_d.lr);
-  js.set("lr_d_warmup", c.lr_d_warmup);
+  js.set("lr_d_warmup", c.lr.d_warmup);
   js.set("batch", c.batch);
   js.set("iterations", c.iters);
   js.set("seed", c.seed);

@@ -33,10 +33,4 @@ Var<T> generator_adversarial_loss(const Var<T>& fake_logits, GenLoss kind) {
   return fn::scale(fn::bce_with_logits(fake_logits, Tensor<T>::zeros(fake_logits.shape(), fake_logits.value().device())), T(-1));
 }
 
-// lambda with an optional linear warm-up from 0 over the first `warmup` iterations.
-inline double lambda_at(double lambda, int64_t warmup, int64_t iteration) {
-  if (warmup <= 0 || iteration >= warmup) return lambda;
-  return lambda * double(iteration) / double(warmup);
-}
-
 }  // namespace entropic::gan

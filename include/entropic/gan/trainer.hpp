@@ -25,6 +25,7 @@
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/objective.hpp"
 #include "entropic/gan/progress.hpp"
+#include "entropic/gan/schedule.hpp"
 #include "entropic/io/file.hpp"
 #include "entropic/io/safetensors.hpp"
 #include "entropic/nn/adam.hpp"
@@ -38,14 +39,10 @@ struct TrainConfig {
   int64_t batch = 100;
   int64_t latent = 2;
   int d_steps = 1;
-  double lambda = 0;           // weight of the entropy term
-  int64_t lambda_warmup = 0;   // linear ramp of lambda over these iterations
-  double lambda_decay = 0;     // in (0, 1]: lambda goes linearly to lambda_end over this last fraction of the run
-  double lambda_end = 0;       // lambda at the last iteration when lambda_decay > 0
+  Schedule lambda;              // the weight of the entropy term over the run (0: a plain GAN)
   GenLoss gen_loss = GenLoss::non_saturating;
   nn::AdamOptions adam_g, adam_d;
-  bool lr_decay = false;        // decay both learning rates linearly to 0 over the run
-  int64_t lr_d_warmup = 0;      // the discriminator's rate ramps linearly from 0 over these iterations
+  LrSchedule lr;                // multiplies adam_g.lr and adam_d.lr over the run
   double ema = 0;               // > 0: keep an exponential moving average of G's weights
   uint64_t seed = 0;
   std::string out_dir;          // empty: no log, no checkpoints
@@ -55,19 +52,8 @@ struct TrainConfig {
   bool quiet = false;
 };
 
-// The entropy weight at iteration `it` (1-based, as the trainer counts) of a run of c.iters: the
-// warm-up ramp, then c.lambda, then, when c.lambda_decay > 0, a straight line from that value to
-// c.lambda_end over the last round(c.lambda_decay * c.iters) iterations, reaching it at c.iters.
-// Annealing lambda lets the entropy term spread the generator over the modes early and the
-// discriminator sharpen the modes late. A function of the iteration alone, so resuming is exact.
-inline double lambda_schedule(const TrainConfig& c, int64_t it) {
-  const double base = lambda_at(c.lambda, c.lambda_warmup, it);
-  const int64_t len = int64_t(std::llround(c.lambda_decay * double(c.iters)));
-  const int64_t start = c.iters - len;
-  if (c.lambda_decay <= 0 || len <= 0 || it <= start) return base;
-  const double t = std::min(1.0, double(it - start) / double(len));
-  return base + (c.lambda_end - base) * t;
-}
+// The entropy weight at iteration `it` (1-based) of a run with this configuration.
+inline double lambda_schedule(const TrainConfig& c, int64_t it) { return c.lambda.at(it, c.iters); }
 
 inline constexpr const char* kLogHeader = "iter,d_loss,g_adv,entropy,lambda,sigma,seconds";
 
@@ -124,6 +110,7 @@ template <class T>
 struct TrainStats {
   int64_t iteration = 0;
   double d_loss = 0, g_adv = 0, entropy = 0, sigma = 0, seconds = 0;
+  double lambda = 0;  // the entropy weight this iteration's generator step used
 };
 
 template <class T>
@@ -142,14 +129,11 @@ class GanTrainer {
     check(cfg_.iters > 0, "trainer: iters must be positive, got ", cfg_.iters);
     check(cfg_.batch >= 2, "trainer: batch must be at least 2, got ", cfg_.batch);
     check(cfg_.d_steps >= 1, "trainer: d_steps must be at least 1, got ", cfg_.d_steps);
-    check(cfg_.lambda >= 0 && std::isfinite(cfg_.lambda), "trainer: lambda must be >= 0, got ", cfg_.lambda);
-    check(cfg_.lambda_decay >= 0 && cfg_.lambda_decay <= 1, "trainer: lambda_decay must be a fraction of the run in [0, 1], got ",
-          cfg_.lambda_decay);
-    check(cfg_.lambda_end >= 0 && std::isfinite(cfg_.lambda_end), "trainer: lambda_end must be >= 0, got ", cfg_.lambda_end);
+    cfg_.lambda.validate("lambda");
+    cfg_.lr.validate();
     check(!uses_entropy() || entropy_, "trainer: lambda > 0 needs an entropy estimator");
     check(cfg_.log_every > 0, "trainer: log_every must be positive");
-    check(cfg_.lr_d_warmup >= 0, "trainer: lr_d_warmup must be >= 0, got ", cfg_.lr_d_warmup);
-    apply_lr_decay();  // the first iteration's D steps already follow the warm-up
+    apply_lr_schedule();  // the first iteration's D steps already follow the warm-up
   }
 
   void on_iteration(IterationHook hook) { hook_ = std::move(hook); }
@@ -239,11 +223,12 @@ class GanTrainer {
       s.d_loss = double(loss.item());
     }
     ++it_;
-    apply_lr_decay();
+    apply_lr_schedule();
     const Var<T> fake = G_(Var<T>(latent_batch()));
     const Var<T> adv = generator_adversarial_loss(D_(fake), cfg_.gen_loss);
     Var<T> loss = adv;
     const double lam = lambda_schedule(cfg_, it_);
+    s.lambda = lam;
     if (uses_entropy()) {  // also while lambda is 0 in the schedule, so the log shows H throughout
       EntropyTerm<T> e = entropy_(fake);
       s.entropy = double(e.H.item());
@@ -340,7 +325,7 @@ class GanTrainer {
           "; use the same --seed or another output directory");
     rng_.set_offset(meta("rng_offset"));
     last_ckpt_ = it_;
-    apply_lr_decay();  // the D steps of the next iteration use the learning rates of this one
+    apply_lr_schedule();  // the D steps of the next iteration use the learning rates of this one
   }
 
  private:
@@ -354,19 +339,17 @@ class GanTrainer {
     const T a = T(cfg_.ema);
     for (size_t k = 0; k < params.size(); ++k) ops::ema_update(ema_[k], params[k].value(), a);
   }
-  // The learning rates of iteration it_ under lr_decay and the D warm-up, set before its G step;
-  // the D steps of the next iteration run with them too (so the constructor sets those of the
-  // first D steps, and a resumed run sets them again on loading).
-  void apply_lr_decay() {
-    if (!cfg_.lr_decay && cfg_.lr_d_warmup <= 0) return;
-    const double f = cfg_.lr_decay && it_ > 0 ? 1.0 - double(it_ - 1) / double(cfg_.iters) : 1.0;
-    const double w = cfg_.lr_d_warmup > 0 ? std::min(1.0, double(it_) / double(cfg_.lr_d_warmup)) : 1.0;
+  // The learning rates of iteration it_, set before its G step; the D steps of the next
+  // iteration run with them too (so the constructor sets those of the first D steps, and a
+  // resumed run sets them again on loading).
+  void apply_lr_schedule() {
+    if (cfg_.lr.is_constant()) return;
+    const double f = cfg_.lr.decay_factor(it_, cfg_.iters);
     opt_g_.set_lr(cfg_.adam_g.lr * f);
-    opt_d_.set_lr(cfg_.adam_d.lr * f * w);
+    opt_d_.set_lr(cfg_.adam_d.lr * f * cfg_.lr.d_warmup_factor(it_));
   }
 
-  // Whether lambda is positive anywhere in the schedule.
-  bool uses_entropy() const { return cfg_.lambda > 0 || (cfg_.lambda_decay > 0 && cfg_.lambda_end > 0); }
+  bool uses_entropy() const { return cfg_.lambda.ever_positive(); }
 
   // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
   Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_).to(G_.device()); }

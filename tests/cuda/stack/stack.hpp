@@ -172,7 +172,7 @@ struct SmallGan {
     gan::TrainConfig c;
     c.iters = iters;
     c.batch = 24;
-    c.lambda = 0.5;
+    c.lambda.value = 0.5;
     c.ema = 0.9;
     c.seed = 11;
     c.adam_g = c.adam_d = {.lr = 1e-3, .beta1 = 0.5};
