@@ -263,20 +263,11 @@ void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one
     else
       backward_small<T, decltype(dd)::value, 4, false>(P, lsep.get(), r.get(), scale, dx);
   };
-  switch (d) {
-    case 1: run_small(std::integral_constant<int, 1>{}); break;
-    case 2: run_small(std::integral_constant<int, 2>{}); break;
-    case 3: run_small(std::integral_constant<int, 3>{}); break;
-    case 4: run_small(std::integral_constant<int, 4>{}); break;
-    case 5: run_small(std::integral_constant<int, 5>{}); break;
-    case 6: run_small(std::integral_constant<int, 6>{}); break;
-    case 7: run_small(std::integral_constant<int, 7>{}); break;
-    case 8: run_small(std::integral_constant<int, 8>{}); break;
-    default:
-      if (sym_scratch_bytes<T>(n, d, num_threads()) <= kSymScratchMax)
-        backward_dot_sym<T, 8>(P, lsep.get(), scale, dx, num_threads());
-      else
-        backward_dot<T, 8>(P, lsep.get(), scale, dx);
+  if (!with_small_d(d, run_small)) {
+    if (sym_scratch_bytes<T>(n, d, num_threads()) <= kSymScratchMax)
+      backward_dot_sym<T, 8>(P, lsep.get(), scale, dx, num_threads());
+    else
+      backward_dot<T, 8>(P, lsep.get(), scale, dx);
   }
 }
 

@@ -162,20 +162,10 @@ double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_on
                          [&](const int64_t* rows, const T*, const T*, int64_t j0, int64_t jn,
                              T* buf, int64_t ldb) { fill_diff<T, D, 4>(P, rows, j0, jn, buf, ldb); });
   };
-  switch (d) {
-    case 1: run_small(std::integral_constant<int, 1>{}); break;
-    case 2: run_small(std::integral_constant<int, 2>{}); break;
-    case 3: run_small(std::integral_constant<int, 3>{}); break;
-    case 4: run_small(std::integral_constant<int, 4>{}); break;
-    case 5: run_small(std::integral_constant<int, 5>{}); break;
-    case 6: run_small(std::integral_constant<int, 6>{}); break;
-    case 7: run_small(std::integral_constant<int, 7>{}); break;
-    case 8: run_small(std::integral_constant<int, 8>{}); break;
-    default:
-      if (!leave_one_out) {
-        forward_dot_sym<T, 8>(P, row_lse, num_threads());
-        break;
-      }
+  if (!with_small_d(d, run_small)) {
+    if (!leave_one_out)
+      forward_dot_sym<T, 8>(P, row_lse, num_threads());
+    else
       forward_stream<T, 8>(P, row_lse, true,
                            [&](const int64_t*, const T* rp, const T* sqi, int64_t j0, int64_t jn,
                                T* buf, int64_t ldb) { fill_dot<T, 8>(P, rp, sqi, j0, jn, buf, ldb); });

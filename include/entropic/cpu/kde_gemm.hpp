@@ -25,6 +25,25 @@ void gram_to_e(const Packed<T>& P, int64_t i, T* e) {
     store(e + j, vmax(fmadd(-two, load(e + j), si + load(P.sq.get() + j)), zero) * sc);
   for (int64_t j = P.n; j < P.npad; ++j) e[j] = -std::numeric_limits<T>::infinity();
 }
+// The loop both directions share: for each block of at most bi_max rows, its Gram block turned
+// into e in g (the diagonal set to `diag`), then row(i, e) for each of its rows i in parallel,
+// then block_done(i0, bi) with g still holding whatever row() left there.
+template <class T, class Row, class BlockDone>
+void for_each_e_block(const Packed<T>& P, int64_t bi_max, T diag, T* g, Row&& row, BlockDone&& block_done) {
+  for (int64_t i0 = 0; i0 < P.n; i0 += bi_max) {
+    const int64_t bi = std::min(bi_max, P.n - i0);
+    gram_block(P, i0, bi, g);
+    parallel_for(bi, 4, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        T* e = g + r * P.npad;
+        gram_to_e(P, i0 + r, e);
+        e[i0 + r] = diag;
+        row(i0 + r, e);
+      }
+    });
+    block_done(i0, bi);
+  }
+}
 }  // namespace kde_detail
 
 // v2 GEMM forward: same contract as kde_forward.
@@ -35,20 +54,14 @@ double kde_forward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool lea
   Packed<T> P(x, n, d, sigma, leave_one_out);
   const int64_t bi_max = gemm_row_block(n, sizeof(T));
   Buf<T> g(bi_max * P.npad);  // (bi, npad)
-  for (int64_t i0 = 0; i0 < n; i0 += bi_max) {
-    const int64_t bi = std::min(bi_max, n - i0);
-    gram_block(P, i0, bi, g.get());
-    parallel_for(bi, 4, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        T* e = g.get() + r * P.npad;
-        gram_to_e(P, i0 + r, e);
-        e[i0 + r] = leave_one_out ? -std::numeric_limits<T>::infinity() : T(0);
+  for_each_e_block(
+      P, bi_max, leave_one_out ? -std::numeric_limits<T>::infinity() : T(0), g.get(),
+      [&](int64_t i, T* e) {
         double m = -std::numeric_limits<double>::infinity(), s = 0;
         lse_update(e, P.npad, m, s);
-        row_lse[i0 + r] = T(m + std::log(s));
-      }
-    });
-  }
+        row_lse[i] = T(m + std::log(s));
+      },
+      [](int64_t, int64_t) {});
   return finish_forward(n, d, sigma, leave_one_out, log_p, row_lse);
 }
 
@@ -64,15 +77,10 @@ void kde_backward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool leav
   const int64_t bi_max = gemm_row_block(n, sizeof(T));
   Buf<T> g(bi_max * P.npad), prod(bi_max * d);  // (bi, npad), (bi, d)
   std::vector<double> s(static_cast<size_t>(bi_max));
-  for (int64_t i0 = 0; i0 < n; i0 += bi_max) {
-    const int64_t bi = std::min(bi_max, n - i0);
-    gram_block(P, i0, bi, g.get());
-    parallel_for(bi, 4, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        T* e = g.get() + r * P.npad;
-        gram_to_e(P, i0 + r, e);
-        e[i0 + r] = -std::numeric_limits<T>::infinity();
-        const V<T> li = splat(lsep[i0 + r]);
+  for_each_e_block(
+      P, bi_max, -std::numeric_limits<T>::infinity(), g.get(),
+      [&](int64_t i, T* e) {  // e becomes a_ij, the weight of x_j in dx_i
+        const V<T> li = splat(lsep[i]);
         V<T> acc = splat(T(0));
         for (int64_t j = 0; j < P.npad; j += w) {
           const V<T> ev = load(e + j);
@@ -80,15 +88,15 @@ void kde_backward_gemm(const T* x, int64_t n, int64_t d, double sigma, bool leav
           store(e + j, a);
           acc += a;
         }
-        s[size_t(r)] = double(hsum<T>(acc));
-      }
-    });
-    gemm<T>(false, false, bi, d, n, T(1), g.get(), P.npad, x, d, T(0), prod.get(), d);
-    for (int64_t r = 0; r < bi; ++r)
-      for (int64_t c = 0; c < d; ++c)
-        dx[(i0 + r) * d + c] =
-            T(scale * (double(x[(i0 + r) * d + c]) * s[size_t(r)] - double(prod[r * d + c])));
-  }
+        s[size_t(i % bi_max)] = double(hsum<T>(acc));
+      },
+      [&](int64_t i0, int64_t bi) {
+        gemm<T>(false, false, bi, d, n, T(1), g.get(), P.npad, x, d, T(0), prod.get(), d);
+        for (int64_t r = 0; r < bi; ++r)
+          for (int64_t c = 0; c < d; ++c)
+            dx[(i0 + r) * d + c] =
+                T(scale * (double(x[(i0 + r) * d + c]) * s[size_t(r)] - double(prod[r * d + c])));
+      });
 }
 
 }  // namespace entropic::cpu

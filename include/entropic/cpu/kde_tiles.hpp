@@ -193,5 +193,16 @@ Buf<T> padded_lse(const T* row_lse, int64_t n, int64_t npad) {
 
 inline constexpr int64_t kSmallD = 8;  // up to here the difference form, above the dot form
 
+// Calls f(std::integral_constant<int, d>) for 1 <= d <= kSmallD, so the difference form's
+// loops over the coordinates unroll at compile time; returns false (f not called) above it.
+template <class F>
+bool with_small_d(int64_t d, F&& f) {
+  if (d < 1 || d > kSmallD) return false;
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    ((d == I + 1 ? (f(std::integral_constant<int, I + 1>{}), 0) : 0), ...);
+  }(std::make_integer_sequence<int, int(kSmallD)>{});
+  return true;
+}
+
 }  // namespace kde_detail
 }  // namespace entropic::cpu
