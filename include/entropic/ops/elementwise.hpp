@@ -27,20 +27,28 @@ void add_inplace(Tensor<T>& y, const Tensor<T>& x) {
   axpy_inplace(y, x, T(1));
 }
 
+// out = alpha * a + beta * b, rounded in T as written; out may be a or b (an in-place update).
+// `what` names the caller in its error messages.
+template <class T>
+void axpby_into(Tensor<T>& out, T alpha, const Tensor<T>& a, T beta, const Tensor<T>& b, const char* what = "add") {
+  require_defined(a, what, "a");
+  require_device(b, a.device(), what, "b");
+  require_device(out, a.device(), what, "out");
+  require_same_shape(a, b, what, "a", "b");
+  require_same_shape(out, a, what, "out", "a");
+  const T *pa = a.data(), *pb = b.data();
+  T* po = out.data();
+  const int64_t n = a.numel();
+  if (a.device() == Device::cuda) return cuda_kernels<T>().axpby(alpha, pa, beta, pb, po, n);
+  for (int64_t i = 0; i < n; ++i) po[i] = alpha * pa[i] + beta * pb[i];
+}
+
 // alpha * a + beta * b, a new tensor.
 template <class T>
 Tensor<T> lincomb(T alpha, const Tensor<T>& a, T beta, const Tensor<T>& b) {
   require_defined(a, "add", "a");
-  require_device(b, a.device(), "add", "b");
-  require_same_shape(a, b, "add", "a", "b");
   Tensor<T> out(a.shape(), a.device());
-  const T *pa = a.data(), *pb = b.data();
-  T* po = out.data();
-  if (a.device() == Device::cuda) {
-    cuda_kernels<T>().axpby(alpha, pa, beta, pb, po, a.numel());
-    return out;
-  }
-  for (int64_t i = 0; i < a.numel(); ++i) po[i] = alpha * pa[i] + beta * pb[i];
+  axpby_into(out, alpha, a, beta, b);
   return out;
 }
 

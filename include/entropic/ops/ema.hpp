@@ -1,6 +1,6 @@
 // An exponential moving average of a tensor, on its device (the trainer's weight average).
 #pragma once
-#include "entropic/ops/common.hpp"
+#include "entropic/ops/elementwise.hpp"
 
 namespace entropic::ops {
 
@@ -10,11 +10,7 @@ void ema_update(Tensor<T>& avg, const Tensor<T>& x, T decay) {
   require_defined(avg, "ema_update", "average");
   require_device(x, avg.device(), "ema_update", "x");
   require_same_shape(avg, x, "ema_update", "average", "x");
-  T* e = avg.data();
-  const T* w = x.data();
-  const int64_t n = avg.numel();
-  if (avg.device() == Device::cuda) return cuda_kernels<T>().axpby(decay, e, T(1) - decay, w, e, n);
-  for (int64_t i = 0; i < n; ++i) e[i] = decay * e[i] + (1 - decay) * w[i];
+  axpby_into(avg, decay, avg, T(1) - decay, x, "ema_update");
 }
 
 }  // namespace entropic::ops
