@@ -17,7 +17,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 // Keeps a value alive without a store the compiler could drop.
 template <class T>
@@ -32,7 +32,7 @@ bench::Stats time_ns_per_element(int repeats, int64_t elements, F&& body) {
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = Clock::now();
     body();
-    ns.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / double(elements));
+    ns.push_back(1e9 * bench::seconds_since(t0) / double(elements));
   }
   return bench::summarise(ns);
 }

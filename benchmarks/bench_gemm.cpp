@@ -23,10 +23,11 @@
 #include "entropic/core/rng.hpp"
 #include "entropic/cpu/gemm.hpp"
 #include "common.hpp"
+#include "python_peer.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 using bench::Stats;
 using bench::summarise;
@@ -39,14 +40,14 @@ Stats time_rate(F&& fn, double work_per_call, int repeats, double min_seconds = 
   for (;;) {
     const auto t0 = Clock::now();
     for (int64_t i = 0; i < calls; ++i) fn();
-    if (std::chrono::duration<double>(Clock::now() - t0).count() >= min_seconds) break;
+    if (bench::seconds_since(t0) >= min_seconds) break;
     calls *= 2;
   }
   std::vector<double> rates;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = Clock::now();
     for (int64_t i = 0; i < calls; ++i) fn();
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double s = bench::seconds_since(t0);
     rates.push_back(work_per_call * double(calls) / s / 1e9);
   }
   return summarise(rates);
@@ -57,7 +58,7 @@ template <class T>
 double fma_rate(int64_t iters) {
   const auto t0 = Clock::now();
   const double flops = bench::fma_loop<T>(iters);
-  return flops / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;
+  return flops / bench::seconds_since(t0) / 1e9;
 }
 
 struct Peak {
@@ -77,7 +78,7 @@ Peak measure_peak(int repeats) {
     entropic::parallel_for(threads, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) per[size_t(t)] = fma_rate<T>(iters);
     });
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double s = bench::seconds_since(t0);
     all.push_back(2.0 * entropic::cpu::simd::W<T> * 16 * double(iters) * threads /
                   s / 1e9);
   }
@@ -142,68 +143,28 @@ std::vector<Shape> gan_shapes(bool quick) {
   return out;
 }
 
-// numpy.matmul in a long-lived Python process: we send a shape on its stdin and read the
-// timing back through a FIFO, one shape at a time, so our timing of a shape and NumPy's run
-// back to back under the same load (this machine is shared).
+// numpy.matmul in a long-lived Python process (python_peer.hpp): a shape per request, its
+// timing back, so our timing of a shape and NumPy's run back to back under the same load.
 class NumpyPeer {
  public:
-  NumpyPeer(int repeats) {
-    const auto script =
-        std::filesystem::path(__FILE__).parent_path() / "peers" / "numpy_matmul.py";
-    if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python()) ||
-        std::system((bench::peer_python() + " -c 'import numpy' >/dev/null 2>&1").c_str()) != 0) {
-      info_.push_back("skipped: no " + bench::peer_python() + " with numpy, or no " + script.string());
-      return;
-    }
-    char dir[] = "/tmp/bench_gemm.XXXXXX";
-    if (!mkdtemp(dir)) return;
-    fifo_ = std::string(dir) + "/results";
-    if (mkfifo(fifo_.c_str(), 0600) != 0) return;
-    const std::string cmd = bench::peer_python() + " '" + script.string() + "' --repeats " +
-                            std::to_string(repeats) + " > '" + fifo_ + "'";
-    to_py_ = popen(cmd.c_str(), "w");
-    if (!to_py_) return;
-    from_py_ = std::fopen(fifo_.c_str(), "r");  // pairs with the shell opening it to write
-    if (!from_py_) return;
-    char line[1024];
-    while (std::fgets(line, sizeof line, from_py_)) {
-      line[std::strcspn(line, "\n")] = 0;
-      if (std::strcmp(line, "READY") == 0) {
-        ready_ = true;
-        break;
-      }
-      if (std::strncmp(line, "BLAS ", 5) == 0) info_.push_back(line + 5);
-    }
-  }
-  ~NumpyPeer() {
-    if (to_py_) pclose(to_py_);  // closes its stdin, so it exits
-    if (from_py_) std::fclose(from_py_);
-    if (!fifo_.empty()) {
-      std::filesystem::remove(fifo_);
-      std::filesystem::remove(std::filesystem::path(fifo_).parent_path());
-    }
+  explicit NumpyPeer(int repeats)
+      : py_("numpy_matmul.py", "--repeats " + std::to_string(repeats),
+            [this](const std::string& line) {
+              if (line.rfind("BLAS ", 0) == 0) info_.push_back(line.substr(5));
+            },
+            "numpy") {
+    if (!py_.ready()) info_.push_back("skipped: " + py_.why());
   }
   const std::vector<std::string>& info() const { return info_; }
 
   bool time(const Shape& s, Stats& out) {
-    if (!ready_) return false;
-    std::fprintf(to_py_, "%s\n", s.peer_arg().c_str());
-    std::fflush(to_py_);
-    char line[256];
-    if (!std::fgets(line, sizeof line, from_py_) ||
-        std::sscanf(line, "RESULT %lf %lf %lf", &out.median, &out.min, &out.max) != 3) {
-      ready_ = false;
-      return false;
-    }
-    return true;
+    const std::string line = py_.ask(s.peer_arg());
+    return std::sscanf(line.c_str(), "RESULT %lf %lf %lf", &out.median, &out.min, &out.max) == 3;
   }
 
  private:
-  std::vector<std::string> info_;
-  std::string fifo_;
-  FILE* to_py_ = nullptr;
-  FILE* from_py_ = nullptr;
-  bool ready_ = false;
+  std::vector<std::string> info_;  // before py_: its constructor fills it
+  bench::PythonPeer py_;
 };
 
 }  // namespace
