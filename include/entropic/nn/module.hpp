@@ -40,7 +40,7 @@ class Module {
   // bits on the cpu. A subclass that changes forward() must override these too.
   virtual std::optional<FusedAct> fused_activation() const { return std::nullopt; }
   virtual bool fuses_activation() const { return false; }
-  virtual Var<T> forward_fused(const Var<T>& x, FusedAct) {
+  virtual Var<T> forward_fused(const Var<T>&, FusedAct) {
     fail("forward_fused: this layer does not fuse an activation");
   }
   void train() { set_training(true); }
