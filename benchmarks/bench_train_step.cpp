@@ -145,6 +145,40 @@ int main(int argc, char** argv) {
                   t.median / base);
       std::fflush(stdout);
     }
+    // Sequential's fusion of Linear + activation (nn/module.hpp): the no-entropy iteration with
+    // and without it, steps interleaved A B A B so that the machine's drift hits both alike.
+    {
+      gan::ImageNetworks fused(P, 1, device), plain(P, 1, device);
+      plain.G.fuse_activations(false);
+      plain.D.fuse_activations(false);
+      gan::TrainConfig cfg;
+      cfg.batch = B;
+      cfg.latent = gan::kImageLatent;
+      cfg.adam_g = cfg.adam_d = {.lr = 2e-4, .beta1 = 0.5};
+      cfg.quiet = true;
+      gan::GanTrainer<T> tf(fused.G, fused.D, cfg, real, {}), tp(plain.G, plain.D, cfg, real, {});
+      std::vector<double> sf, sp;
+      auto timed = [&](gan::GanTrainer<T>& tr) {
+        const auto t0 = Clock::now();
+        tr.step();
+        if (device == Device::cuda) cuda_runtime().synchronize();
+        return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      };
+      for (int r = 0; r < reps + 5; ++r) {
+        const double a_ms = timed(tf), b_ms = timed(tp);
+        if (r >= 5) {
+          sf.push_back(a_ms);
+          sp.push_back(b_ms);
+        }
+      }
+      const Timing f = summarise(sf), u = summarise(sp);
+      std::printf("%-40s %10.2f %10.2f %10.1f\n", "fusion A/B: Linear+act fused (default)", f.median, f.min,
+                  flops / f.median / 1e6);
+      std::printf("%-40s %10.2f %10.2f %10.1f   fused/unfused %.3fx (median), %.3fx (min)\n",
+                  "fusion A/B: fuse_activations(false)", u.median, u.min, flops / u.median / 1e6, f.median / u.median,
+                  f.min / u.min);
+      std::fflush(stdout);
+    }
     if (a.has("no-peer")) return 0;
     if (device == Device::cuda) {
       std::printf("peer: skipped on cuda (the PyTorch peer of this benchmark runs on the CPU)\n");

@@ -2,6 +2,9 @@
 // double through the autograd graph.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "entropic/autograd/functions.hpp"
 #include "support.hpp"
 
@@ -45,6 +48,51 @@ TEST_CASE("fn::linear: forward against a double loop, backward by central differ
   check_grads([&] { return fn::mse(fn::linear(x, w, b), wy); }, {x, w, b});
   CHECK_THROWS_WITH_AS(fn::linear(VarD(rand_t({5, 6}, 1)), w, b),
                        doctest::Contains("input has 6 features, weight expects 7"), Error);
+}
+
+TEST_CASE("fn::linear with a fused activation: forward against a double loop, backward by central differences for every Act") {
+  const TensorD xv = rand_t({6, 7}, 21), wv = rand_t({4, 7}, 22), bv = rand_t({4}, 23);
+  const TensorD t = rand_t({6, 4}, 24, 0, 1);
+  struct Case {
+    Act act;
+    double slope;
+  };
+  for (const Case c : {Case{Act::none, 0.0}, Case{Act::relu, 0.0}, Case{Act::leaky_relu, 0.2},
+                       Case{Act::leaky_relu, 0.0}, Case{Act::tanh, 0.0}, Case{Act::sigmoid, 0.0}}) {
+    for (bool with_bias : {true, false}) {
+      CAPTURE(act_name(c.act));
+      CAPTURE(c.slope);
+      CAPTURE(with_bias);
+      VarD x(xv.clone(), true), w(wv.clone(), true), b;
+      if (with_bias) b = VarD(bv.clone(), true);
+      const VarD y = fn::linear(x, w, b, c.act, c.slope);
+      for (int r = 0; r < 6; ++r)
+        for (int o = 0; o < 4; ++o) {
+          double z = with_bias ? bv[o] : 0.0;
+          for (int i = 0; i < 7; ++i) z += xv(r, i) * wv(o, i);
+          REQUIRE(std::abs(z) > 1e-3);  // central differences (h = 1e-6) stay off the kinks
+          const double want = c.act == Act::relu         ? std::max(z, 0.0)
+                              : c.act == Act::leaky_relu ? (z > 0 ? z : c.slope * z)
+                              : c.act == Act::tanh       ? std::tanh(z)
+                              : c.act == Act::sigmoid    ? 1 / (1 + std::exp(-z))
+                                                         : z;
+          CHECK(y.value()(r, o) == doctest::Approx(want).epsilon(1e-12));
+        }
+      const std::vector<VarD> params = with_bias ? std::vector<VarD>{x, w, b} : std::vector<VarD>{x, w};
+      check_grads([&] { return fn::mse(fn::linear(x, w, b, c.act, c.slope), t); }, params);
+      // the same gradients as the unfused pair, which every other test checks
+      for (auto p : params) p.zero_grad();
+      fn::mse(fn::activation(fn::linear(x, w, b), c.act, c.slope), t).backward();
+      std::vector<TensorD> unfused;
+      for (auto p : params) unfused.push_back(p.grad().clone());
+      for (auto p : params) p.zero_grad();
+      fn::mse(fn::linear(x, w, b, c.act, c.slope), t).backward();
+      for (size_t k = 0; k < params.size(); ++k) CHECK(params[k].grad().vec() == unfused[k].vec());
+    }
+  }
+  VarD x(xv, true), w(wv, true), b(bv, true);
+  CHECK_THROWS_WITH_AS(fn::linear(x, w, b, Act::leaky_relu, -0.5),
+                       doctest::Contains("a fused leaky_relu needs slope >= 0, got -0.5"), Error);
 }
 
 TEST_CASE("fn activations, maxout, losses: backward by central differences") {

@@ -199,3 +199,21 @@ TEST_CASE_TEMPLATE("activations: tanh and sigmoid keep relative accuracy on ever
   for (size_t i = 0; i < x.size(); ++i) ref[i] = 1 / (1 + std::exp(-double(x[i])));
   CHECK(all_close(y, ref, 0.0, rtol, "sigmoid"));
 }
+
+TEST_CASE_TEMPLATE("activations: activation_inplace gives the out-of-place forward's bits, on every path", T, float,
+                   double) {
+  for (int64_t n : kSizes) {
+    for (Act a : kAll) {
+      CAPTURE(n);
+      const std::vector<T> x = inputs<T>(n, 11, 12.0);  // both tanh/sigmoid branches, up to saturation
+      std::vector<T> y(static_cast<size_t>(n)), z = x;
+      forward(a, x.data(), y.data(), n);
+      cpu::activation_inplace(a, z.data(), n, T(kSlope));
+      CHECK_MESSAGE(z == y, act_name(a));
+    }
+    std::vector<T> z = inputs<T>(n, 12, 1.0);
+    const std::vector<T> keep = z;
+    cpu::activation_inplace(Act::none, z.data(), n, T(kSlope));
+    CHECK(z == keep);
+  }
+}

@@ -31,6 +31,30 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b = {}) {
   });
 }
 
+// y = act(x W^T + b) in one node: the activation is the GEMM's epilogue (ops::linear), the
+// pre-activation is never stored, and the backward takes the activation's derivative from the
+// saved output y, then runs the linear backward. Same values as fn::activation(fn::linear(x, W,
+// b), act, slope) to the bit on the cpu. slope: leaky_relu only, and >= 0 there (the backward
+// reads the side of the kink from the sign of y). b may be {} (no bias).
+template <class T>
+Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b, Act act, double slope = 0.0) {
+  if (act == Act::none) return linear(x, w, b);
+  check(act != Act::leaky_relu || slope >= 0, "linear: a fused leaky_relu needs slope >= 0, got ", slope,
+        "; apply fn::leaky_relu after fn::linear instead");
+  const Tensor<T>* bias = b.defined() ? &b.value() : nullptr;
+  Tensor<T> y = ops::linear(x.value(), w.value(), bias, act, slope);
+  std::vector<Var<T>> in{x, w};
+  if (b.defined()) in.push_back(b);
+  return make_result<T>(y, std::string("linear+") + act_name(act), in, [x, w, b, y, act, slope](const Tensor<T>& dy) {
+    const Tensor<T> dz = ops::linear_activation_backward(dy, y, act, slope);
+    ops::LinearGrads<T> g = ops::linear_backward(dz, x.value(), w.value(), x.requires_grad(),
+                                                 w.requires_grad(), b.defined() && b.requires_grad());
+    if (g.dx.defined()) Var<T>::accumulate_grad(*x.state(), std::move(g.dx));
+    if (g.dw.defined()) Var<T>::accumulate_grad(*w.state(), std::move(g.dw));
+    if (g.db.defined()) Var<T>::accumulate_grad(*b.state(), std::move(g.db));
+  });
+}
+
 template <class T>
 Var<T> activation(const Var<T>& x, Act act, double slope = 0.0) {
   Tensor<T> y = ops::activation(x.value(), act, slope);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "entropic/core/act.hpp"
 #include "entropic/core/compiler.hpp"
 #include "entropic/core/parallel.hpp"
 #include "entropic/cpu/simd.hpp"
@@ -183,6 +184,35 @@ void sigmoid_backward(const T* dy, const T* y, T* dx, int64_t n) {
     const T* ENTROPIC_RESTRICT ys = y + o;
     T* ENTROPIC_RESTRICT dxs = dx + o;
     for (int64_t i = 0; i < m; ++i) dxs[i] = dys[i] * ys[i] * (T(1) - ys[i]);
+  });
+}
+
+// y = act(y) in place: the epilogue of the fused linear (ops/linear.hpp), run over the GEMM's
+// output so that the pre-activation needs no tensor of its own. Each element goes through the
+// same expression as the out-of-place forward above, so the result is bit-identical to
+// act_forward(gemm) (tests/nn/unit-fused.cpp checks it); none leaves y alone.
+template <class T>
+void activation_inplace(Act act, T* y, int64_t n, T slope) {
+  const int64_t grain = act == Act::tanh || act == Act::sigmoid ? detail::kActTranscendentalGrain
+                                                                 : detail::kActCheapGrain;
+  detail::elementwise<T>(n, grain, [=](int64_t o, int64_t m) {
+    const T s = slope;
+    T* ENTROPIC_RESTRICT ys = y + o;
+    switch (act) {
+      case Act::none: break;
+      case Act::relu:
+        for (int64_t i = 0; i < m; ++i) ys[i] = ys[i] > T(0) ? ys[i] : T(0);
+        break;
+      case Act::leaky_relu:
+        for (int64_t i = 0; i < m; ++i) ys[i] = ys[i] > T(0) ? ys[i] : s * ys[i];
+        break;
+      case Act::tanh:
+        for (int64_t i = 0; i < m; ++i) ys[i] = detail::tanh(ys[i]);
+        break;
+      case Act::sigmoid:
+        for (int64_t i = 0; i < m; ++i) ys[i] = detail::sigmoid(ys[i]);
+        break;
+    }
   });
 }
 

@@ -207,8 +207,9 @@ class Kernels final : public ops::CudaKernels<T> {
  public:
   explicit Kernels(Runtime& rt) : rt_(rt) {}
 
-  void linear_forward(const T* x, const T* W, const T* b, T* y, int64_t M, int64_t N, int64_t K) override {
-    cuda::linear_forward(x, W, b, y, M, N, K, Act::none, T(0), rt_.gemm_path(), rt_.stream());
+  void linear_forward(const T* x, const T* W, const T* b, T* y, int64_t M, int64_t N, int64_t K, Act act,
+                      T slope) override {
+    cuda::linear_forward(x, W, b, y, M, N, K, act, slope, rt_.gemm_path(), rt_.stream());
   }
   void linear_backward_input(const T* dy, const T* W, T* dx, int64_t M, int64_t N, int64_t K) override {
     cuda::linear_backward_input(dy, W, dx, M, N, K, rt_.gemm_path(), rt_.stream());

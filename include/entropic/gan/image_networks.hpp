@@ -16,6 +16,8 @@
 // Layer indices (the checkpoint names, as in the seed's nn.Sequential): G 0 Linear, 1 LeakyReLU,
 // 2 Linear, 3 BatchNorm1d, 4 LeakyReLU, ..., 11 Linear, 12 Tanh; D 0 Linear, 1 LeakyReLU,
 // 2 Linear, 3 LeakyReLU, 4 Linear. Initialisation is PyTorch's default, as in the seed.
+// Sequential runs G's 0-1 and 11-12 and D's 0-1 and 2-3 as fused fn::linear(..., act) nodes
+// (nn/module.hpp): the same values and names, one node and one activation tensor fewer each.
 #pragma once
 #include "entropic/nn/activation.hpp"
 #include "entropic/nn/batchnorm.hpp"

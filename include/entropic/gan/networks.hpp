@@ -13,6 +13,8 @@ namespace entropic::gan {
 
 // PacGAN's 2D generator: latent -> 4 x (Linear 400, BatchNorm, ReLU) -> Linear 2, linear output
 // (the grid reaches +-4, beyond a Tanh). Weights N(0, 0.02), biases 0.
+// No Linear here is followed directly by an activation (BatchNorm sits between), so Sequential
+// fuses nothing: fusing BatchNorm + ReLU would be a different op.
 template <class T>
 nn::Sequential<T> mixture_generator(Rng& rng, int64_t latent = 2, int64_t hidden = 400, int layers = 4,
                                     double init_std = 0.02) {

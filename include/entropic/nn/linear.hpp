@@ -42,6 +42,8 @@ class Linear : public Module<T> {
   }
 
   Var<T> forward(const Var<T>& x) override { return fn::linear(x, weight, bias); }
+  bool fuses_activation() const override { return true; }
+  Var<T> forward_fused(const Var<T>& x, FusedAct a) override { return fn::linear(x, weight, bias, a.act, a.slope); }
   void collect_parameters(const std::string& prefix,
                           std::vector<std::pair<std::string, Var<T>>>& out) override {
     out.push_back({prefix + "weight", weight});

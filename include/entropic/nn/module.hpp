@@ -1,13 +1,21 @@
 // Module: the base of every layer; Sequential chains them.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "entropic/autograd/var.hpp"
+#include "entropic/core/act.hpp"
 
 namespace entropic::nn {
+
+// An elementwise activation a layer before it may apply in its own output pass.
+struct FusedAct {
+  Act act = Act::none;
+  double slope = 0.0;  // leaky_relu only
+};
 
 template <class T = float>
 class Module {
@@ -25,6 +33,16 @@ class Module {
                                std::vector<std::pair<std::string, Tensor<T>*>>& out) {}
   virtual void set_training(bool on) { training_ = on; }
   bool training() const { return training_; }
+
+  // Fusion, as Sequential uses it: an activation layer names itself (fused_activation), and a
+  // layer that can apply an activation in its own output pass (Linear) says so
+  // (fuses_activation) and computes forward_fused(x, a) = a(forward(x)) as one op, with the same
+  // bits on the cpu. A subclass that changes forward() must override these too.
+  virtual std::optional<FusedAct> fused_activation() const { return std::nullopt; }
+  virtual bool fuses_activation() const { return false; }
+  virtual Var<T> forward_fused(const Var<T>&, FusedAct) {
+    fail("forward_fused: this layer does not fuse an activation");
+  }
   void train() { set_training(true); }
   void eval() { set_training(false); }
 
@@ -87,11 +105,31 @@ class Sequential : public Module<T> {
     return add(std::make_shared<M>(std::forward<A>(args)...));
   }
 
+  // A layer that fuses an activation (Linear) followed at once by an activation layer (ReLU,
+  // LeakyReLU with slope >= 0, Tanh, Sigmoid) runs as one op, act(x W^T + b): one node, no
+  // pre-activation tensor kept for the backward, and on cuda the activation inside the GEMM
+  // kernel. The values and gradients are the unfused ones, to the bit on the cpu; the layers,
+  // their indices and the checkpoint names stay as they are. fuse_activations(false) runs every
+  // layer on its own.
   Var<T> forward(const Var<T>& x) override {
     Var<T> h = x;
-    for (auto& l : layers_) h = l->forward(h);
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if (fuse_ && i + 1 < layers_.size() && layers_[i]->fuses_activation()) {
+        if (const std::optional<FusedAct> a = layers_[i + 1]->fused_activation()) {
+          h = layers_[i]->forward_fused(h, *a);
+          ++i;
+          continue;
+        }
+      }
+      h = layers_[i]->forward(h);
+    }
     return h;
   }
+  Sequential& fuse_activations(bool on) {
+    fuse_ = on;
+    return *this;
+  }
+  bool fuses_activations() const { return fuse_; }
   void collect_parameters(const std::string& prefix,
                           std::vector<std::pair<std::string, Var<T>>>& out) override {
     for (size_t i = 0; i < layers_.size(); ++i)
@@ -111,6 +149,7 @@ class Sequential : public Module<T> {
 
  private:
   std::vector<std::shared_ptr<Module<T>>> layers_;
+  bool fuse_ = true;
 };
 
 }  // namespace entropic::nn

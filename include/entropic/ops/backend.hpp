@@ -16,8 +16,10 @@ template <class T>
 class CudaKernels {
  public:
   virtual ~CudaKernels() = default;
-  // y (M, N) = x (M, K) W (N, K)^T + b (N,) (b may be null; OVERWRITES y)
-  virtual void linear_forward(const T* x, const T* W, const T* b, T* y, int64_t M, int64_t N, int64_t K) = 0;
+  // y (M, N) = act(x (M, K) W (N, K)^T + b (N,)) (b may be null; slope: leaky_relu only;
+  // OVERWRITES y). The activation runs in the GEMM's epilogue.
+  virtual void linear_forward(const T* x, const T* W, const T* b, T* y, int64_t M, int64_t N, int64_t K, Act act,
+                              T slope) = 0;
   // dx (M, K) = dy (M, N) W (N, K)  (OVERWRITES)
   virtual void linear_backward_input(const T* dy, const T* W, T* dx, int64_t M, int64_t N, int64_t K) = 0;
   // dW (N, K) = dy^T x; db (N,) = column sums of dy (OVERWRITE; db may be null)

@@ -1,19 +1,28 @@
 // The Linear entry points: validate once, then call the backend GEMM.
 #pragma once
+#include <cmath>
+
+#include "entropic/cpu/activations.hpp"
 #include "entropic/cpu/gemm.hpp"
 #include "entropic/cpu/reduce.hpp"
+#include "entropic/ops/activations.hpp"
 #include "entropic/ops/common.hpp"
 
 namespace entropic::ops {
 
-// y[B, out] = x[B, in] W[out, in]^T + b[out]
+// y[B, out] = act(x[B, in] W[out, in]^T + b[out]); slope: leaky_relu only. The activation is
+// the GEMM's epilogue: on cuda inside the kernel, on the cpu one in-place pass over y right
+// after the GEMM (the same float operations as ops::activation on the GEMM's result, so the
+// fused and unfused results are bit-identical), and no pre-activation tensor is made.
 template <class T>
-Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b, Act act = Act::none,
+                 double slope = 0.0) {
   require_matrix(x, "linear", "input");
   require_matrix(w, "linear", "weight");
   check(x.cols() == w.cols(), "linear: input has ", x.cols(), " features, weight expects ",
         w.cols(), " (weight shape ", w.shape(), ")");
   require_device(w, x.device(), "linear", "weight");
+  check(std::isfinite(slope), "linear: slope must be finite, got ", slope);
   const int64_t B = x.rows(), out = w.rows();
   Tensor<T> y({B, out}, x.device());
   T beta = T(0);
@@ -23,7 +32,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
           ", expected [", out, "]");
   }
   if (x.device() == Device::cuda) {
-    cuda_kernels<T>().linear_forward(x.data(), w.data(), b ? b->data() : nullptr, y.data(), B, out, x.cols());
+    cuda_kernels<T>().linear_forward(x.data(), w.data(), b ? b->data() : nullptr, y.data(), B, out, x.cols(),
+                                     act, T(slope));
     return y;
   }
   if (b) {
@@ -33,7 +43,18 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b) {
   }
   cpu::gemm<T>(false, true, B, out, x.cols(), T(1), x.data(), x.cols(), w.data(), w.cols(), beta,
                y.data(), out);
+  if (act != Act::none) cpu::activation_inplace(act, y.data(), y.numel(), T(slope));
   return y;
+}
+
+// The gradient at the pre-activation of a fused linear from its saved OUTPUT y: the fused op
+// keeps no pre-activation. relu, tanh and sigmoid take y anyway; leaky_relu takes the sign of
+// its input, which y has too when slope >= 0 (y > 0 exactly when x > 0), so a fused leaky_relu
+// needs slope >= 0 (fn::linear checks it).
+template <class T>
+Tensor<T> linear_activation_backward(const Tensor<T>& dy, const Tensor<T>& y, Act act, double slope) {
+  check(act != Act::leaky_relu || slope >= 0, "linear: a fused leaky_relu needs slope >= 0, got ", slope);
+  return activation_backward(dy, y, y, act, slope);
 }
 
 template <class T>

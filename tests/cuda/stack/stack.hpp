@@ -125,12 +125,54 @@ TEST_CASE("stack: every autograd op on cuda gives the cpu's value and gradients 
   }
 }
 
+// fn::linear(x, W, b, act) on cuda: the activation in the tiled GEMM kernel's epilogue (the only
+// GEMM of the shim), the backward from the saved output. 70 x 67 outputs span two 64 x 64 tiles
+// each way, with ragged edges; K = 20 is one full and one partial k-slice.
+template <class T>
+std::vector<std::vector<double>> fused_linear_run(Device dev, Act act, double slope, bool with_bias) {
+  Var<T> x(random_tensor<T>({70, 20}, 41).to(dev), true), w(random_tensor<T>({67, 20}, 42).to(dev), true), b;
+  if (with_bias) b = Var<T>(random_tensor<T>({67}, 43).to(dev), true);
+  const Tensor<T> t = random_tensor<T>({70, 67}, 44, 0, 1).to(dev);
+  const Var<T> y = fn::linear(x, w, b, act, slope);
+  CHECK(y.value().device() == dev);
+  fn::mse(y, t).backward();
+  std::vector<std::vector<double>> r{host_values(y.value()), host_values(x.grad()), host_values(w.grad())};
+  if (with_bias) r.push_back(host_values(b.grad()));
+  return r;
+}
+
+TEST_CASE("stack: fn::linear with a fused activation on cuda gives the cpu's values and gradients for every Act") {
+  struct Case {
+    Act act;
+    double slope;
+  };
+  for (const Case c : {Case{Act::none, 0.0}, Case{Act::relu, 0.0}, Case{Act::leaky_relu, 0.2},
+                       Case{Act::leaky_relu, 0.0}, Case{Act::tanh, 0.0}, Case{Act::sigmoid, 0.0}}) {
+    for (bool with_bias : {true, false}) {
+      CAPTURE(std::string(act_name(c.act)));
+      CAPTURE(c.slope);
+      CAPTURE(with_bias);
+      const auto ref = fused_linear_run<double>(Device::cpu, c.act, c.slope, with_bias);
+      const auto dd = fused_linear_run<double>(Device::cuda, c.act, c.slope, with_bias);
+      const auto df = fused_linear_run<float>(Device::cuda, c.act, c.slope, with_bias);
+      REQUIRE(dd.size() == ref.size());
+      REQUIRE(df.size() == ref.size());
+      for (size_t i = 0; i < ref.size(); ++i) {
+        CAPTURE(i);  // 0: y, 1: dx, 2: dW, 3: db
+        CHECK(all_close(dd[i], ref[i], 1e-12, 1e-11, "double"));
+        CHECK(all_close(df[i], ref[i], 1e-5, 1e-4, "float"));
+      }
+    }
+  }
+}
+
 TEST_CASE("stack: a module moved to cuda trains with Adam as it does on the cpu") {
   auto build = [] {
     Rng r(7);
     nn::Sequential<double> m;
     m.emplace<nn::Linear<double>>(4, 10, r).emplace<nn::BatchNorm1d<double>>(10).emplace<nn::ReLU<double>>()
-        .emplace<nn::Maxout<double>>(10, 3, 2, r).emplace<nn::Linear<double>>(3, 1, r);
+        .emplace<nn::Maxout<double>>(10, 3, 2, r).emplace<nn::Linear<double>>(3, 5, r).emplace<nn::Tanh<double>>()
+        .emplace<nn::Linear<double>>(5, 1, r);  // 4-5 fused: the activation in the kernel
     return m;
   };
   nn::Sequential<double> mc = build(), md = build();
