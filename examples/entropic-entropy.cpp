@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
         .option("sigma", "", "fixed KDE bandwidth")
         .option("k", "1", "neighbour for --estimator knn")
         .option("method", "auto", "knn search: tree (k-d tree), brute, or auto (the tree at low d)")
-        .option("rtol", "", "kde: approximate, within -log(1 - rtol) nats of the exact H (a k-d tree sums far boxes)")
+        .option("rtol", "", "kde: approximate, within -log(1 - rtol) nats of the exact H (d <= 2: a grid of truncated expansions; else a k-d tree)")
         .option("max-memory", "", "refuse a file whose samples need more GB than this (default: the memory available)")
         .flag("loo", "KDE leave-one-out (each sample's own kernel excluded)")
         .flag("json", "print the result as one JSON object");
@@ -74,13 +74,14 @@ int main(int argc, char** argv) {
         o.bandwidth = entropy::parse_bandwidth(a.str("bandwidth"));
       }
       double h = 0, sigma = 0, rtol = 0;
+      std::string algorithm = "exact";
       if (a.str("rtol").empty()) {
         const auto r = entropy::kde_entropy(x, o);
         h = double(r.entropy), sigma = r.sigma;
       } else {
         rtol = a.num("rtol");
         const auto r = entropy::kde_entropy_approx(x, o, rtol);
-        h = r.entropy, sigma = r.sigma;
+        h = r.entropy, sigma = r.sigma, algorithm = r.method;
       }
       const std::string how = rtol > 0 ? "approximate" : "exact";
       out.set("entropy", h);
@@ -89,12 +90,13 @@ int main(int argc, char** argv) {
       out.set("leave_one_out", o.leave_one_out);
       out.set("method", how);
       if (rtol > 0) out.set("rtol", rtol);
+      if (rtol > 0) out.set("algorithm", algorithm);
       out.set("n", n);
       out.set("d", d);
       if (!a.has("json"))
         std::printf("H = %.6f nats  (kde, sigma %.6g%s, method %s%s, n %lld, d %lld)\n", h, sigma,
                     o.leave_one_out ? ", leave-one-out" : "", how.c_str(),
-                    rtol > 0 ? (", rtol " + a.str("rtol")).c_str() : "", (long long)n, (long long)d);
+                    rtol > 0 ? (", rtol " + a.str("rtol") + ", " + algorithm).c_str() : "", (long long)n, (long long)d);
     } else {
       const int64_t k = a.integer("k");
       check(k >= 1 && k < n, "entropic-entropy: --k must be in [1, n - 1] = [1, ", n - 1, "] for the ", n,
