@@ -14,16 +14,60 @@
 #include <entropic/io/json.hpp>
 #include <entropic_tools/cli.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <set>
 
 using namespace entropic;
 
+namespace {
+// The exact KDE's progress on stderr: on a terminal a bar redrawn in place (at most 10 times a
+// second), otherwise (--progress into a file or pipe) a line at every 10%. gan::Progress counts
+// iterations one by one; the forward reports rows in uneven chunks from its workers, hence this.
+class KdeBar {
+ public:
+  explicit KdeBar(bool tty) : tty_(tty), t0_(std::chrono::steady_clock::now()) {}
+  void operator()(int64_t done, int64_t total) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double f = total > 0 ? double(done) / double(total) : 1.0;
+    const double eta = f > 0 ? secs * (1 - f) / f : 0;
+    if (tty_) {
+      if (done < total && secs - last_ < 0.1) return;
+      last_ = secs;
+      const int width = 30, filled = int(width * f);
+      std::fprintf(stderr, "\rexact KDE [%s%s] %5.1f%%  %s elapsed, ETA %s   ", std::string(size_t(filled), '#').c_str(),
+                   std::string(size_t(width - filled), '.').c_str(), 100 * f, clock(secs).c_str(), clock(eta).c_str());
+      if (done >= total) std::fprintf(stderr, "\n");
+    } else {
+      const int tenth = int(10 * f);
+      if (tenth <= shown_) return;
+      shown_ = tenth;
+      std::fprintf(stderr, "exact KDE %d%% (%s elapsed, ETA %s)\n", 10 * tenth, clock(secs).c_str(), clock(eta).c_str());
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  static std::string clock(double s) {
+    char b[32];
+    const long v = long(s + 0.5);
+    std::snprintf(b, sizeof b, "%ld:%02ld", v / 60, v % 60);
+    return b;
+  }
+  bool tty_;
+  std::chrono::steady_clock::time_point t0_;
+  double last_ = -1;
+  int shown_ = 0;
+};
+}  // namespace
+
 int main(int argc, char** argv) {
   return cli::main_guard("entropic-entropy", [&] {
     // The file is the one positional argument; the rest are options (switches take no value).
-    const std::set<std::string> switches = {"--loo", "--json"};
+    const std::set<std::string> switches = {"--loo", "--json", "--progress"};
     std::vector<char*> rest{argv[0]};
     std::string file;
     for (int i = 1; i < argc; ++i) {
@@ -45,7 +89,8 @@ int main(int argc, char** argv) {
         .option("rtol", "", "kde: approximate, within -log(1 - rtol) nats of the exact H (d <= 2: a grid of truncated expansions; else a k-d tree)")
         .option("max-memory", "", "refuse a file whose samples need more GB than this (default: the memory available)")
         .flag("loo", "KDE leave-one-out (each sample's own kernel excluded)")
-        .flag("json", "print the result as one JSON object");
+        .flag("json", "print the result as one JSON object")
+        .flag("progress", "exact KDE: report progress on stderr even when it is not a terminal (on one it always does)");
     if (!a.parse(int(rest.size()), rest.data())) return 0;
     check(!file.empty(), "entropic-entropy: no input file; usage: entropic-entropy FILE.csv [options] (see --help)");
     const std::string est = a.str("estimator");
@@ -76,6 +121,8 @@ int main(int argc, char** argv) {
       double h = 0, sigma = 0, rtol = 0;
       std::string algorithm = "exact";
       if (a.str("rtol").empty()) {
+        const bool tty = isatty(fileno(stderr)) != 0;
+        if (tty || a.has("progress")) o.progress = KdeBar(tty);
         const auto r = entropy::kde_entropy(x, o);
         h = double(r.entropy), sigma = r.sigma;
       } else {

@@ -25,6 +25,9 @@ struct KdeOptions {
   double sigma = 1.0;  // used when bandwidth == Bandwidth::fixed
   bool leave_one_out = false;
   KdeAlgorithm algorithm = KdeAlgorithm::streaming;
+  // Told (done, total) as the forward proceeds (cpu::KdeProgress): the cpu's streaming
+  // algorithm only; empty: nothing is reported.
+  cpu::KdeProgress progress = nullptr;
 };
 
 // What the forward returns and the backward needs: row_lse is the only n-sized state saved.
@@ -45,7 +48,7 @@ KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
   const int64_t n = x.size(0);
   const double sigma = select_bandwidth("kde_entropy", x, opt.bandwidth, opt.sigma);
   KdeResult<T> res{T(0), sigma, Tensor<T>({n}, x.device()), Tensor<T>({n}, x.device())};
-  res.entropy = T(ops::kde_forward(x, sigma, opt.leave_one_out, opt.algorithm, res.log_p, res.row_lse));
+  res.entropy = T(ops::kde_forward(x, sigma, opt.leave_one_out, opt.algorithm, res.log_p, res.row_lse, &opt.progress));
   return res;
 }
 

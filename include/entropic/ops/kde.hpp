@@ -22,9 +22,10 @@ void require_kde_vector(const Tensor<T>& x, const Tensor<T>& v, const char* op, 
 }  // namespace detail
 
 // H of x; fills log_p [n] (log p(x_i)) and row_lse [n] (the per-row log-sum-exp the backward reuses).
+// progress (cpu::KdeProgress) is reported by the cpu's streaming algorithm only.
 template <class T>
 double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgorithm algorithm, Tensor<T>& log_p,
-                   Tensor<T>& row_lse) {
+                   Tensor<T>& row_lse, const cpu::KdeProgress* progress = nullptr) {
   require_matrix(x, "kde_forward", "samples");
   require_positive(sigma, "kde_forward", "sigma");
   detail::require_kde_vector(x, log_p, "kde_forward", "log_p");
@@ -34,7 +35,7 @@ double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgo
     return cuda_kernels<T>().kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
   if (algorithm == KdeAlgorithm::gemm)
     return cpu::kde_forward_gemm(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
-  return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
+  return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data(), progress);
 }
 
 // dx [n, d] = dH * dH/dx (OVERWRITTEN), from the forward's row_lse and sigma.
