@@ -4,6 +4,7 @@
 //   entropic-entropy samples.csv --estimator kde --bandwidth scott
 //   entropic-entropy samples.csv --estimator kde --sigma 0.05 --loo
 //   entropic-entropy samples.csv --estimator knn --k 3 [--method tree|brute] [--json]
+//   zcat samples.csv.gz | entropic-entropy - --estimator knn     (stdin, read in one pass)
 //
 // The file is streamed (io::read_csv): memory holds the samples and nothing of the text. The
 // kNN search is a k-d tree at low d and a brute force above (entropy::resolve_knn_method);
