@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
         .option("k", "1", "neighbour for --estimator knn")
         .option("method", "auto", "knn search: tree (k-d tree), brute, or auto (the tree at low d)")
         .option("rtol", "", "kde: approximate, within -log(1 - rtol) nats of the exact H (d <= 2: a grid of truncated expansions; else a k-d tree)")
+        .option("device", "cpu", "exact kde only: cpu, or cuda (the GPU's KDE kernels; needs a CUDA build and a GPU)")
         .option("max-memory", "", "refuse a file whose samples need more GB than this (default: the memory available)")
         .flag("loo", "KDE leave-one-out (each sample's own kernel excluded)")
         .flag("json", "print the result as one JSON object")
@@ -100,6 +101,10 @@ int main(int argc, char** argv) {
     check(est == "knn" || method == entropy::KnnMethod::automatic,
           "entropic-entropy: --method chooses the knn search; it does not apply to --estimator kde");
     check(est == "kde" || a.str("rtol").empty(), "entropic-entropy: --rtol is for --estimator kde (knn is exact)");
+    const Device device = parse_device(a.str("device"));
+    check(device == Device::cpu || (est == "kde" && a.str("rtol").empty()),
+          "entropic-entropy: --device ", to_string(device), " runs the exact kde only (knn and --rtol are cpu-only)");
+    require_device_available(device, "entropic-entropy");
     io::CsvReadOptions ro;
     if (!a.str("max-memory").empty()) {
       const double gb = a.num("max-memory");
@@ -123,8 +128,8 @@ int main(int argc, char** argv) {
       std::string algorithm = "exact";
       if (a.str("rtol").empty()) {
         const bool tty = isatty(fileno(stderr)) != 0;
-        if (tty || a.has("progress")) o.progress = KdeBar(tty);
-        const auto r = entropy::kde_entropy(x, o);
+        if ((tty || a.has("progress")) && device == Device::cpu) o.progress = KdeBar(tty);
+        const auto r = entropy::kde_entropy(x.to(device), o);
         h = double(r.entropy), sigma = r.sigma;
       } else {
         rtol = a.num("rtol");
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
       out.set("bandwidth_rule", a.str("sigma").empty() ? a.str("bandwidth") : std::string("fixed"));
       out.set("leave_one_out", o.leave_one_out);
       out.set("method", how);
+      if (device != Device::cpu) out.set("device", std::string(to_string(device)));
       if (rtol > 0) out.set("rtol", rtol);
       if (rtol > 0) out.set("algorithm", algorithm);
       out.set("n", n);
