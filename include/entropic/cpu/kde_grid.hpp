@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "entropic/core/parallel.hpp"
@@ -64,6 +65,48 @@ inline int choose_order(double rho, double rtol) {
     if (num <= den * rtol / 16) return p;
   }
   return kMaxOrder;
+}
+// One source cell's expansion at a sample cell's ntp samples (offsets u1, u2 from their own
+// cell's centre; the source centre is off1, off2 further), P = the order, known at compile time
+// so the P partial sums stay in registers: S += exp(-|u|^2 / 2) sum_a u^a M_a, E += count B(|u|).
+template <int P>
+void eval_cell(const double* u1, const double* u2, int64_t ntp, double off1, double off2, const double* m0,
+               double count, const double* table, int64_t nbins, double* S, double* E) {
+  using D = simd::V<double>;
+  constexpr int W = simd::W<double>;
+  if constexpr (P >= 1) {
+    for (int64_t tb = 0; tb < ntp; tb += W) {
+      const D v1 = simd::load(u1 + tb) - simd::splat(off1), v2 = simd::load(u2 + tb) - simd::splat(off2);
+      const D r2 = v1 * v1 + v2 * v2;
+      const D g = simd::exp(r2 * simd::splat(-0.5));
+      D pw[P], q[P];
+      pw[0] = simd::splat(1.0);
+#pragma GCC unroll 32
+      for (int b = 1; b < P; ++b) pw[b] = pw[b - 1] * v2;
+#pragma GCC unroll 32
+      for (int i = 0; i < P; ++i) q[i] = simd::splat(0.0);
+#pragma GCC unroll 32
+      for (int b = 0; b < P; ++b) {
+        const double* mb = m0 + b * P - b * (b - 1) / 2;  // row b of the moments: P - b entries
+#pragma GCC unroll 32
+        for (int i = 0; i < P - b; ++i) q[i] = simd::fmadd(simd::splat(mb[i]), pw[b], q[i]);
+      }
+      D res = q[P - 1];
+#pragma GCC unroll 32
+      for (int i = P - 2; i >= 0; --i) res = simd::fmadd(res, v1, q[i]);
+      simd::store(S + tb, simd::load(S + tb) + g * res);
+      for (int l = 0; l < W; ++l) {
+        const int64_t bin = std::min<int64_t>(int64_t(r2[l] * kBinsPerUnit), nbins);
+        E[tb + l] += count * table[bin];
+      }
+    }
+  }
+}
+using EvalCell = void (*)(const double*, const double*, int64_t, double, double, const double*, double, const double*,
+                          int64_t, double*, double*);
+template <int... P>
+std::vector<EvalCell> cell_evaluators(std::integer_sequence<int, P...>) {
+  return {&eval_cell<P>...};
 }
 }  // namespace kde_grid_detail
 
@@ -193,13 +236,12 @@ bool kde_kernel_sums_grid(const T* x, int64_t n, int64_t d, double sigma, bool l
   perm.reserve(size_t(ncell));
   for (int64_t r = 0; r < stride; ++r)
     for (int64_t k = r; k < ncell; k += stride) perm.push_back(k);
-  using D = simd::V<double>;
+  const auto eval_cell = cell_evaluators(std::make_integer_sequence<int, kMaxOrder + 1>{});
   constexpr int W = simd::W<double>;
   std::atomic<int64_t> nodes{0}, points{0}, exacts{0};
   parallel_for(ncell, 1, [&](int64_t q0, int64_t q1) {
     int64_t nv = 0, np = 0, ne = 0;
     std::vector<double> u1, u2, S, E;
-    D q[kMaxOrder], pw[kMaxOrder];
     for (int64_t qi = q0; qi < q1; ++qi) {
       const int64_t k = perm[size_t(qi)];
       const int64_t b0 = cbeg[size_t(k)], nt = cbeg[size_t(k + 1)] - b0, ntp = (nt + W - 1) / W * W;
@@ -227,24 +269,7 @@ bool kde_kernel_sums_grid(const T* x, int64_t n, int64_t d, double sigma, bool l
         const double off1 = (centre[size_t(2 * src)] - centre[size_t(2 * k)]) * inv_sigma;
         const double off2 = (centre[size_t(2 * src + 1)] - centre[size_t(2 * k + 1)]) * inv_sigma;
         const double* m0 = mom.data() + src * nm;
-        for (int64_t tb = 0; tb < ntp; tb += W) {
-          const D v1 = simd::load(u1.data() + tb) - simd::splat(off1), v2 = simd::load(u2.data() + tb) - simd::splat(off2);
-          const D r2 = v1 * v1 + v2 * v2;
-          const D g = simd::exp(r2 * simd::splat(-0.5));
-          pw[0] = simd::splat(1.0);
-          for (int b = 1; b < p; ++b) pw[b] = pw[b - 1] * v2;
-          for (int i = 0; i < p; ++i) q[i] = simd::splat(0.0);
-          const double* m = m0;
-          for (int b = 0; b < p; ++b)
-            for (int i = 0; i < p - b; ++i) q[i] = simd::fmadd(simd::splat(*m++), pw[b], q[i]);
-          D res = q[p - 1];
-          for (int i = p - 2; i >= 0; --i) res = simd::fmadd(res, v1, q[i]);
-          simd::store(S.data() + tb, simd::load(S.data() + tb) + g * res);
-          for (int l = 0; l < W; ++l) {
-            const int64_t bin = std::min<int64_t>(int64_t(r2[l] * kBinsPerUnit), nbins);
-            E[size_t(tb + l)] += count * table[size_t(bin)];
-          }
-        }
+        eval_cell[size_t(p)](u1.data(), u2.data(), ntp, off1, off2, m0, count, table.data(), nbins, S.data(), E.data());
       }
       const double rest = (double(n) - visited) * std::exp(-0.5 * rest_gap * rest_gap);
       for (int64_t t = 0; t < nt; ++t) {
