@@ -116,7 +116,7 @@ TEST_CASE("kde grid sums: on a dense sample the expansions serve (few exact reco
   }
 }
 
-TEST_CASE("kde grid sums: d > 2 and a spread beyond 2^30 sigma are left to the tree") {
+TEST_CASE("kde grid sums: d > 2, a spread beyond 2^30 sigma and sparse cells are left to the tree") {
   const auto x3 = make(0, 50, 3, 1);
   std::vector<double> out(50, -7.0);
   CHECK_FALSE(cpu::kde_kernel_sums_grid(x3.data(), 50, 3, 0.5, false, 1e-3, out.data()));
@@ -129,6 +129,17 @@ TEST_CASE("kde grid sums: d > 2 and a spread beyond 2^30 sigma are left to the t
   fixed.sigma = 0.5;
   const auto r = kde_entropy_approx(x2, fixed, 1e-3);
   CHECK(std::string(r.method) == "tree");
+  // sigma far below the spacing: nearly a cell a sample, whose moments would outgrow the samples.
+  const int64_t n = 60000;
+  const auto sparse = make(0, n, 2, 9);
+  std::vector<double> big(static_cast<size_t>(n), -7.0);
+  CHECK_FALSE(cpu::kde_kernel_sums_grid(sparse.data(), n, 2, 1e-5, false, 1e-3, big.data()));
+  CHECK(big[0] == -7.0);
+  fixed.sigma = 1e-5;
+  const auto rs = kde_entropy_approx(sparse, fixed, 1e-3);
+  CHECK(std::string(rs.method) == "tree");
+  fixed.sigma = 0.05;  // dense enough: the grid
+  CHECK(std::string(kde_entropy_approx(sparse, fixed, 1e-3).method) == "grid");
 }
 
 TEST_CASE("kde_entropy_approx: the tree prunes (fewer kernels than n^2) and a looser rtol evaluates fewer") {

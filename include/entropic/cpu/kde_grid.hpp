@@ -112,8 +112,9 @@ std::vector<EvalCell> cell_evaluators(std::integer_sequence<int, P...>) {
 
 // sums[i] (sample order) = sum over j (j != i with leave_one_out) of exp(-|x_i - x_j|^2 /
 // (2 sigma^2)), each within relative rtol of exact (0 < rtol < 1). x [n, d], d = 1 or 2,
-// finite. Returns false, with nothing written, when the grid does not apply (d > 2, or a
-// spread of more than 2^30 sigma); the caller then uses the tree. stats: nodes = (sample cell,
+// finite. Returns false, with nothing written, when the grid does not apply (d > 2, a spread of
+// more than 2^30 sigma, or cells so sparse that their moments would outgrow the samples:
+// more than max(2^22, 16 n) doubles at the largest order); the caller then uses the tree. stats: nodes = (sample cell,
 // source cell) pairs expanded, points = samples times cells expanded plus the kernels of the
 // exact recomputations, exact = samples recomputed exactly.
 template <class T>
@@ -151,6 +152,11 @@ bool kde_kernel_sums_grid(const T* x, int64_t n, int64_t d, double sigma, bool l
     }
   const int64_t ncell = int64_t(ckey.size());
   cbeg.push_back(n);
+  // Sparse cells (sigma far below the spacing: most samples alone in theirs) would make the
+  // moments (ncell p (p + 1) / 2 doubles, up to p = kMaxOrder) outgrow the samples; the tree is
+  // fast there (few kernels within reach of a sample), so leave it to the tree.
+  if (double(ncell) * double(kMaxOrder) * (kMaxOrder + 1) / 2 > std::max(double(int64_t(1) << 22), 16.0 * double(n)))
+    return false;
   std::vector<double> centre(size_t(ncell * 2), 0.0);
   for (int64_t k = 0; k < ncell; ++k) {
     centre[size_t(2 * k)] = lo[0] + (double(ckey[size_t(k)] >> 32) + 0.5) * s;
