@@ -1,9 +1,12 @@
 // bench_entropy_scale: Kozachenko-Leonenko entropy of n standard-normal samples in d dimensions,
-// our k-d tree and our brute force against scipy's cKDTree, in the same run on the same data.
+// our k-d tree and our brute force against scipy's cKDTree, in the same run on the same data;
+// then the KDE table (kde_table below): our approximate KDE (--rtol) and exact KDE against
+// scikit-learn's KernelDensity at the same rtol; --plot draws both as time against n, log-log.
 //
-//   bench_entropy_scale                       n = 1e4, 1e5, 1e6; d = 2, 3, 10, 50
+//   bench_entropy_scale                       n = 1e4, 1e5, 1e6; d = 2, 3, 10, 50; KDE at d = 2
 //   bench_entropy_scale --quick               small n, for the ctest smoke run
-//   bench_entropy_scale --sizes 100000 --dims 2,4,8,12,16,24   the tree/brute crossover
+//   bench_entropy_scale --sizes 100000 --dims 2,4,8,12,16,24 --estimators knn   the tree/brute crossover
+//   bench_entropy_scale --sizes 10000,100000,1000000 --dims 2,3 --sklearn-queries 1000 --plot docs/entropy-scale.png
 //
 // Each timing is the whole estimate as a user gets it (entropy::knn_entropy: tree build, search,
 // sum of logs; the peer: cKDTree build, query of the k + 1 nearest, sum of logs), the median of
