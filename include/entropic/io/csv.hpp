@@ -243,8 +243,10 @@ Tensor<T> read_csv_stream(std::istream& in, const std::string& name, const CsvRe
 template <class T>
 Tensor<T> read_csv(const std::string& path, const CsvReadOptions& opt = {}) {
   if (path == "-") {
-    std::ios::sync_with_stdio(false);
-    return read_csv_stream<T>(std::cin, "stdin", opt);
+    // Through its own buffered stream where the system has one (std::cin synchronised with stdio
+    // reads a character at a time, and unsynchronising it would change the caller's program).
+    std::ifstream dev("/dev/stdin", std::ios::binary);
+    return dev ? read_csv_stream<T>(dev, "stdin", opt) : read_csv_stream<T>(std::cin, "stdin", opt);
   }
   check(!std::filesystem::is_directory(path), "read_csv: ", path, " is a directory, expected a CSV file");
   std::ifstream in(path, std::ios::binary);
