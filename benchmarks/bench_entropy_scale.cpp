@@ -1,9 +1,12 @@
 // bench_entropy_scale: Kozachenko-Leonenko entropy of n standard-normal samples in d dimensions,
-// our k-d tree and our brute force against scipy's cKDTree, in the same run on the same data.
+// our k-d tree and our brute force against scipy's cKDTree, in the same run on the same data;
+// then the KDE table (kde_table below): our approximate KDE (--rtol) and exact KDE against
+// scikit-learn's KernelDensity at the same rtol; --plot draws both as time against n, log-log.
 //
-//   bench_entropy_scale                       n = 1e4, 1e5, 1e6; d = 2, 3, 10, 50
+//   bench_entropy_scale                       n = 1e4, 1e5, 1e6; d = 2, 3, 10, 50; KDE at d = 2
 //   bench_entropy_scale --quick               small n, for the ctest smoke run
-//   bench_entropy_scale --sizes 100000 --dims 2,4,8,12,16,24   the tree/brute crossover
+//   bench_entropy_scale --sizes 100000 --dims 2,4,8,12,16,24 --estimators knn   the tree/brute crossover
+//   bench_entropy_scale --sizes 10000,100000,1000000 --dims 2,3 --sklearn-queries 1000 --plot docs/entropy-scale.png
 //
 // Each timing is the whole estimate as a user gets it (entropy::knn_entropy: tree build, search,
 // sum of logs; the peer: cKDTree build, query of the k + 1 nearest, sum of logs), the median of
@@ -33,7 +36,10 @@
 #include <unistd.h>
 
 #include "common.hpp"
+#include "kde/plot.hpp"
 #include "entropic/core/parallel.hpp"
+#include "entropic/cpu/kde.hpp"
+#include "entropic/entropy/kde.hpp"
 #include "entropic/core/rng.hpp"
 #include "entropic/cpu/kdtree.hpp"
 #include "entropic/entropy/knn.hpp"
@@ -81,14 +87,14 @@ Timing time_it(int repeats, F&& f) {
 
 class Peer {
  public:
-  Peer(int repeats, int workers) {
-    const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / "knn_entropy_peer.py";
+  // script: a file in benchmarks/peers/; args: its command-line options.
+  Peer(const std::string& script_name, const std::string& args) : tag_(script_name.substr(0, script_name.find('.'))) {
+    const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / script_name;
     if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python())) {
       why_ = "no " + bench::peer_python() + " or no " + script.string();
       return;
     }
-    const std::string cmd = bench::peer_python() + " '" + script.string() + "' --repeats " + std::to_string(repeats) +
-                            " --workers " + std::to_string(workers) + " > '" + out_path() + "'";
+    const std::string cmd = bench::peer_python() + " '" + script.string() + "' " + args + " > '" + out_path() + "'";
     // Requests go to the child's stdin; answers come back through a file read line by line.
     to_py_ = popen(cmd.c_str(), "w");
     if (!to_py_) {
@@ -101,7 +107,7 @@ class Peer {
       close();
       return;
     }
-    version_ = first.substr(11);
+    version_ = first.substr(5);  // "<library> <version>"
     ok_ = next_line() == "READY";
     if (!ok_) why_ = "the peer did not start", close();
   }
@@ -114,19 +120,39 @@ class Peer {
   const std::string& version() const { return version_; }
 
   bool run(const std::string& x_path, int64_t n, int64_t d, int k, double floor, Timing& t) {
-    if (!ok_) return false;
-    std::fprintf(to_py_, "%lld %lld %d %.17g %s\n", (long long)n, (long long)d, k, floor, x_path.c_str());
-    std::fflush(to_py_);
-    const std::string line = next_line();
+    const std::string line = ask(std::to_string(n) + " " + std::to_string(d) + " " + std::to_string(k) + " " +
+                                 fmt(floor) + " " + x_path);
     if (std::sscanf(line.c_str(), "RESULT %lf %lf %lf %lf", &t.median, &t.min, &t.max, &t.h) == 4) return true;
+    return fail(line);
+  }
+  // kde_scale_peer.py: fit on all n, score the first nq; fit and query seconds, H over the nq.
+  bool run_kde(const std::string& x_path, int64_t n, int64_t d, double sigma, double rtol, int64_t nq, double& fit_s,
+               double& query_s, double& h) {
+    const std::string line = ask(std::to_string(n) + " " + std::to_string(d) + " " + fmt(sigma) + " " + fmt(rtol) +
+                                 " " + std::to_string(nq) + " " + x_path);
+    if (std::sscanf(line.c_str(), "RESULT %lf %lf %lf", &fit_s, &query_s, &h) == 3) return true;
+    return fail(line);
+  }
+
+ private:
+  static std::string fmt(double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+  }
+  std::string ask(const std::string& request) {
+    if (!ok_) return "";
+    std::fprintf(to_py_, "%s\n", request.c_str());
+    std::fflush(to_py_);
+    return next_line();
+  }
+  bool fail(const std::string& line) {
     why_ = "peer answered '" + line + "'";
     ok_ = false;
     return false;
   }
-
- private:
   std::string out_path() const {
-    return (std::filesystem::temp_directory_path() / ("entropic-knn-peer-" + std::to_string(getpid()) + ".txt")).string();
+    return (std::filesystem::temp_directory_path() / ("entropic-" + tag_ + "-" + std::to_string(getpid()) + ".txt")).string();
   }
   // Waits for the next complete line the peer wrote (it flushes after each).
   std::string next_line() {
@@ -151,8 +177,163 @@ class Peer {
   FILE* to_py_ = nullptr;
   int64_t lines_read_ = 0;
   bool ok_ = false;
-  std::string why_, version_;
+  std::string tag_, why_, version_;
 };
+
+
+// Vectorised double exps a second on all threads at once (the exact KDE's ceiling at d = 2,
+// where each pair is one exp and a handful of flops): best of 5 short runs.
+double exp_rate_double() {
+  using D = cpu::simd::V<double>;
+  constexpr int kVec = 8;
+  double best = 0;
+  for (int run = 0; run < 5; ++run) {
+    const auto t0 = Clock::now();
+    const int64_t iters = 2000000;
+    parallel_for(num_threads(), 1, [&](int64_t, int64_t) {
+      D v[kVec], acc[kVec];
+      for (int i = 0; i < kVec; ++i) v[i] = cpu::simd::splat(-0.37 * (i + 1)), acc[i] = cpu::simd::splat(0.0);
+      for (int64_t it = 0; it < iters; ++it)
+#pragma GCC unroll 8
+        for (int i = 0; i < kVec; ++i) {
+          asm volatile("" : "+x"(v[i]));
+          acc[i] += cpu::simd::exp(v[i]);
+        }
+      double sum = 0;
+      for (int i = 0; i < kVec; ++i) sum += cpu::simd::hsum<double>(acc[i]);
+      volatile double sink = sum;
+      (void)sink;
+    });
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    best = std::max(best, double(num_threads()) * kVec * cpu::simd::W<double> * double(iters) / secs);
+  }
+  return best;
+}
+
+// The KDE table: our approximate KDE (grid for d <= 2, tree above), our exact KDE where n^2 fits
+// the budget, and scikit-learn's KernelDensity at the same rtol on the same samples. Returns the
+// number of WRONG values (approximate farther from exact than the bound).
+int kde_table(const std::vector<int64_t>& sizes, const std::vector<int64_t>& dims, double rtol, double exact_budget,
+              int64_t sk_queries, int repeats, bool with_peer, std::vector<bench::kde::Row>& plot_rows) {
+  const double bound = -std::log1p(-rtol);
+  const double exp_rate = exp_rate_double();
+  std::printf("\nKDE entropy of N(0, I_d) samples (Scott's sigma, self term included), rtol %g: |H - H_exact| <= "
+              "-log(1 - rtol) = %.3g; exp ceiling %.2f Gexp/s (double, %d threads)\n",
+              rtol, bound, exp_rate / 1e9, num_threads());
+  std::unique_ptr<Peer> sk;
+  if (with_peer) sk = std::make_unique<Peer>("kde_scale_peer.py", "");
+  if (sk && sk->ok())
+    std::printf("peer: %s KernelDensity(bandwidth = sigma, rtol = %g), tree 'auto', 1 thread; it scores the first "
+                "min(n, %lld) samples, its time = fit + query x n / those\n",
+                sk->version().c_str(), rtol, (long long)sk_queries);
+  else
+    std::printf("peer not available: %s\n", sk ? sk->why().c_str() : "--no-peer");
+  std::printf("%8s %2s %8s | %8s %11s %5s %9s %9s | %8s %11s %8s %8s | %9s %6s %11s %9s %9s | %7s\n", "n", "d",
+              "sigma", "approx s", "H approx", "alg", "terms/smp", "relerr_q", "exact s", "H exact", "|dH|", "ns/pair",
+              "sklearn s", "(q)", "H_q sklearn", "|dH_q| sk", "|dH_q| us", "ours/sk");
+  const std::string x_path =
+      (std::filesystem::temp_directory_path() / ("entropic-kde-x-" + std::to_string(getpid()) + ".f64")).string();
+  int failures = 0;
+  for (const int64_t d : dims)
+    for (const int64_t n : sizes) {
+      TensorD x({n, d});
+      Rng(uint64_t(n * 1000 + d)).fill_normal(x.data(), n * d);
+      entropy::KdeOptions o;
+      entropy::KdeApprox ap{};
+      const Timing approx = time_it(repeats, [&] {
+        ap = entropy::kde_entropy_approx(x, o, rtol);
+        return ap.entropy;
+      });
+      const double sigma = ap.sigma;
+      // Our per-sample log p on the first nq samples, for the comparison with scikit-learn's.
+      const int64_t nq = std::min<int64_t>(n, sk_queries);
+      std::vector<double> sums(static_cast<size_t>(n));
+      ops::kde_kernel_sums_approx(x, sigma, false, rtol, sums.data());
+      const double norm = std::log(double(n)) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
+      double hq = 0;
+      for (int64_t i = 0; i < nq; ++i) hq -= (std::log(sums[size_t(i)]) - norm) / double(nq);
+      // The exact sums of those nq samples over all n (nq n kernels, vectorised exps): every one of
+      // ours must be within relative rtol, and they give the exact H_q the peer is compared with.
+      std::vector<double> exact_q(static_cast<size_t>(nq), 0.0);
+      parallel_for(nq, 8, [&](int64_t i0, int64_t i1) {
+        std::vector<double> buf(4096);
+        const double a = 0.5 / (sigma * sigma);
+        for (int64_t i = i0; i < i1; ++i)
+          for (int64_t j0 = 0; j0 < n; j0 += 4096) {
+            const int64_t m = std::min<int64_t>(4096, n - j0);
+            for (int64_t j = 0; j < m; ++j) {
+              double s2 = 0;
+              for (int64_t c = 0; c < d; ++c) s2 += (x(i, c) - x(j0 + j, c)) * (x(i, c) - x(j0 + j, c));
+              buf[size_t(j)] = -a * s2;
+            }
+            cpu::exp_fast(buf.data(), buf.data(), m);
+            for (int64_t j = 0; j < m; ++j) exact_q[size_t(i)] += buf[size_t(j)];
+          }
+      });
+      double worst_q = 0, hq_exact = 0;
+      for (int64_t i = 0; i < nq; ++i) {
+        worst_q = std::max(worst_q, std::fabs(sums[size_t(i)] - exact_q[size_t(i)]) / exact_q[size_t(i)]);
+        hq_exact -= (std::log(exact_q[size_t(i)]) - norm) / double(nq);
+      }
+      if (!(worst_q <= rtol * (1 + 1e-9))) {
+        std::printf("WRONG: n %lld d %lld: a kernel sum off by %.3g (relative) > rtol\n", (long long)n, (long long)d, worst_q);
+        ++failures;
+      }
+      const bool have_exact = double(n) * double(n) <= exact_budget;
+      Timing ex;
+      if (have_exact) {
+        ex = time_it(repeats, [&] { return double(entropy::kde_entropy(x, o).entropy); });
+        if (!(std::fabs(ex.h - approx.h) <= bound)) {
+          std::printf("WRONG: n %lld d %lld: approximate H %.12f, exact %.12f, bound %.3g\n", (long long)n,
+                      (long long)d, approx.h, ex.h, bound);
+          ++failures;
+        }
+      }
+      double fit_s = 0, query_s = 0, sk_hq = 0;
+      bool have_sk = false;
+      if (sk && sk->ok()) {
+        {
+          std::ofstream f(x_path, std::ios::binary);
+          f.write(reinterpret_cast<const char*>(x.data()), std::streamsize(n * d * int64_t(sizeof(double))));
+        }
+        have_sk = sk->run_kde(x_path, n, d, sigma, rtol, nq, fit_s, query_s, sk_hq);
+        std::filesystem::remove(x_path);
+      }
+      const double sk_s = fit_s + query_s * double(n) / double(nq);
+      char es[32] = "-", eh[32] = "-", edh[32] = "-", ens[32] = "-", ss[32] = "-", sh[32] = "-",
+           sdh[32] = "-", ratio[32] = "-";
+      if (have_exact) {
+        std::snprintf(es, sizeof es, "%.3f", ex.median);
+        std::snprintf(eh, sizeof eh, "%.6f", ex.h);
+        std::snprintf(edh, sizeof edh, "%.1e", std::fabs(ex.h - approx.h));
+        std::snprintf(ens, sizeof ens, "%.3f", ex.median / (double(n) * double(n)) * 1e9);
+      }
+      if (have_sk) {
+        std::snprintf(ss, sizeof ss, "%.2f", sk_s);
+        std::snprintf(sh, sizeof sh, "%.6f", sk_hq);
+        std::snprintf(sdh, sizeof sdh, "%.1e", std::fabs(sk_hq - hq_exact));
+        std::snprintf(ratio, sizeof ratio, "%.4fx", approx.median / sk_s);
+      }
+      const double terms = double(ap.work.points) / double(n);
+      std::printf("%8lld %2lld %8.5f | %8.3f %11.6f %5s %9.0f %9.1e | %8s %11s %8s %8s | %9s %6lld %11s %9s %9.1e | %7s\n",
+                  (long long)n, (long long)d, sigma, approx.median, approx.h, ap.method, terms, worst_q, es, eh, edh,
+                  ens, ss, (long long)nq, sh, sdh, std::fabs(hq - hq_exact), ratio);
+      if (ap.work.exact > 0) std::printf("    (%lld samples summed exactly: their bound missed rtol)\n", (long long)ap.work.exact);
+      std::fflush(stdout);
+      auto add = [&](const std::string& series, double secs) {
+        plot_rows.push_back({"KDE", series, n, d, bench::kde::Pass::FwdBwd, {secs * 1e3, secs * 1e3, secs * 1e3}});
+      };
+      add(std::string("ours approximate (") + ap.method + ")", approx.median);
+      if (have_exact) add("ours exact", ex.median);
+      if (have_sk) add("sklearn KernelDensity (1 thread)", sk_s);
+    }
+  std::printf("relerr_q: the largest relative error of our kernel sums over the first q samples against their exact sums "
+              "(all n, double); |dH_q|: H over those q samples against its exact value, scikit-learn's and ours.\n"
+              "ns/pair: the exact KDE's time / n^2; the exp ceiling alone allows %.3f ns a pair at d <= 2.\n",
+              1e9 / exp_rate);
+  if (sk && !sk->ok() && !sk->why().empty()) std::printf("peer: %s\n", sk->why().c_str());
+  return failures;
+}
 
 }  // namespace
 
@@ -167,8 +348,18 @@ int main(int argc, char** argv) {
         .option("brute-budget", "2e11", "skip the brute force above n^2 d")
         .option("workers", "-1", "the peer's cKDTree.query workers (-1: all cores)")
         .flag("no-peer", "do not start the scipy peer")
-        .flag("always-tree", "run the tree at every size, past its crossover too (to measure the crossover)");
+        .flag("always-tree", "run the tree at every size, past its crossover too (to measure the crossover)")
+        .option("estimators", "knn,kde", "which tables: knn, kde or both (comma-separated)")
+        .option("kde-dims", "2", "dimensions of the KDE table")
+        .option("rtol", "1e-4", "the approximate KDE's relative bound (ours and scikit-learn's)")
+        .option("exact-budget", "2e10", "run our exact KDE up to n^2 pairs")
+        .option("sklearn-queries", "2000", "scikit-learn scores the first min(n, this) samples; its time is scaled by n / that")
+        .option("plot", "", "write the log-log plot of time against n to this PNG");
     if (!a.parse(argc, argv)) return 0;
+    const std::string estimators = a.str("estimators");
+    const bool run_knn = estimators.find("knn") != std::string::npos, run_kde = estimators.find("kde") != std::string::npos;
+    check(run_knn || run_kde, "bench_entropy_scale: --estimators takes knn, kde or knn,kde, got '", printable(estimators), "'");
+    std::vector<bench::kde::Row> plot_rows;
     const bool quick = a.has("quick");
     const auto sizes = parse_list(quick ? "2000,5000" : a.str("sizes"), "sizes");
     const auto dims = parse_list(quick ? "2,3,10" : a.str("dims"), "dims");
@@ -180,9 +371,11 @@ int main(int argc, char** argv) {
     std::printf("bench_entropy_scale: Kozachenko-Leonenko H of N(0, I_d) samples, k %d, %d threads\n", k,
                 num_threads());
     std::unique_ptr<Peer> peer;
-    if (!a.has("no-peer")) peer = std::make_unique<Peer>(quick ? 1 : repeats, int(a.integer("workers")));
+    if (!a.has("no-peer") && run_knn)
+      peer = std::make_unique<Peer>("knn_entropy_peer.py", "--repeats " + std::to_string(quick ? 1 : repeats) +
+                                                               " --workers " + std::to_string(a.integer("workers")));
     if (peer && peer->ok())
-      std::printf("peer: scipy %s, cKDTree (query workers %lld)\n", peer->version().c_str(), (long long)a.integer("workers"));
+      std::printf("peer: %s, cKDTree (query workers %lld)\n", peer->version().c_str(), (long long)a.integer("workers"));
     else
       std::printf("peer not available: %s\n", peer ? peer->why().c_str() : "--no-peer");
     std::printf("%8s %3s %9s | %9s %11s %9s | %9s | %9s %11s | %7s %9s\n", "n", "d", "true H", "tree s", "H tree",
@@ -192,7 +385,7 @@ int main(int argc, char** argv) {
     int failures = 0;
     for (const int64_t d : dims)
       for (const int64_t n : sizes) {
-        if (k >= n) continue;
+        if (k >= n || !run_knn) continue;
         TensorD x({n, d});
         Rng(uint64_t(n * 1000 + d)).fill_normal(x.data(), n * d);
         const double true_h = 0.5 * double(d) * std::log(2 * std::numbers::pi * std::numbers::e);
@@ -257,9 +450,25 @@ int main(int argc, char** argv) {
                       double(st.points) / double(n));
         std::printf("\n");
         std::fflush(stdout);
+        auto add = [&](const char* series, double secs) {
+          plot_rows.push_back({"kNN", series, n, d, bench::kde::Pass::Fwd, {secs * 1e3, secs * 1e3, secs * 1e3}});
+        };
+        if (have_tree) add("ours (k-d tree)", tree.median);
+        if (have_brute) add("ours (brute force)", brute.median);
+        if (have_sp) add("scipy cKDTree", sp.median);
       }
     if (peer && !peer->ok() && !peer->why().empty()) std::printf("peer: %s\n", peer->why().c_str());
-    std::printf("%s\n", failures ? "FAILED: see the WRONG lines" : "all values agree (tree == brute to the bit, scipy to 1e-6)");
+    if (run_kde)
+      failures += kde_table(quick ? std::vector<int64_t>{2000, 5000} : sizes, parse_list(a.str("kde-dims"), "kde-dims"),
+                            a.num("rtol"), a.num("exact-budget"), a.integer("sklearn-queries"), quick ? 1 : repeats,
+                            !a.has("no-peer"), plot_rows);
+    if (!a.str("plot").empty() && !plot_rows.empty()) {
+      bench::kde::write_plot(a.str("plot"), plot_rows, "bench_entropy_scale: time against n, log-log, 2 threads",
+                             {"kNN entropy (k " + std::to_string(k) + ")", "KDE entropy (rtol " + a.str("rtol") + ")"});
+      std::printf("plot: %s (and %s.legend.txt)\n", a.str("plot").c_str(), a.str("plot").c_str());
+    }
+    std::printf("%s\n", failures ? "FAILED: see the WRONG lines"
+                                  : "all values agree (kNN: tree == brute to the bit, scipy to 1e-6; KDE: within the rtol bound)");
     return failures ? 1 : 0;
   });
 }

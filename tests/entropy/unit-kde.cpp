@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "entropic/entropy/kde.hpp"
@@ -123,4 +125,32 @@ TEST_CASE("kde_entropy: bad input raises errors naming the op, argument and valu
                        "kde_entropy_backward: result.row_lse has shape [5], x has 6 samples (pass "
                        "the result of kde_entropy on this x)",
                        Error);
+}
+
+TEST_CASE("kde_entropy: progress is reported in order, ends at (total, total), and changes nothing") {
+  for (int64_t d : {int64_t(2), int64_t(12)})
+    for (bool loo : {false, true}) {
+      const int64_t n = 3000;
+      Tensor<double> x({n, d});
+      Rng(uint64_t(d) + 3).fill_normal(x.data(), n * d);
+      KdeOptions o;
+      o.leave_one_out = loo;
+      const auto plain = kde_entropy(x, o);
+      std::vector<std::pair<int64_t, int64_t>> calls;
+      o.progress = [&](int64_t done, int64_t total) { calls.push_back({done, total}); };
+      const auto with = kde_entropy(x, o);
+      CAPTURE(d);
+      CAPTURE(loo);
+      CHECK(with.entropy == plain.entropy);
+      REQUIRE(!calls.empty());
+      const int64_t total = calls.back().second;
+      CHECK(calls.back().first == total);
+      CHECK(total > 0);
+      for (size_t i = 0; i < calls.size(); ++i) {
+        CHECK(calls[i].second == total);
+        CHECK(calls[i].first <= total);
+        if (i > 0) CHECK(calls[i].first >= calls[i - 1].first);
+      }
+      CHECK(std::count(calls.begin(), calls.end(), std::make_pair(total, total)) == 1);
+    }
 }

@@ -1,12 +1,15 @@
 // Bad CSV files for entropic-entropy (docs/bad-inputs.md, "CSV samples"): each an Error naming
 // the file, line and column, quoting the cell printably.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "entropic/io/csv.hpp"
@@ -142,5 +145,46 @@ TEST_CASE("csv bad inputs: samples larger than the memory allowed are refused be
   // The default limit is the memory available: a plausible number of bytes.
   const int64_t avail = io::detail::available_memory_bytes();
   CHECK(avail > (int64_t(1) << 20));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("csv: a pipe is read in one pass, to what parse_csv makes of its text, and refused past max_bytes") {
+  std::string big = "a,b\n\n";
+  for (int i = 0; i < 200000; ++i) big.append(std::to_string(i)).append(",").append(std::to_string(-i * 0.5)).append("\n");
+  const std::vector<std::string> texts = {big, "1,2\n3,4", "x\n\n 5 \n6\r\n", "7\n"};
+  for (size_t t = 0; t < texts.size(); ++t) {
+    CAPTURE(t);
+    std::istringstream in(texts[t]);
+    CHECK(same(io::read_csv_stream<double>(in, "p.csv"), io::parse_csv<double>(texts[t], "p.csv")));
+    std::istringstream inf(texts[t]);
+    CHECK(same(io::read_csv_stream<float>(inf, "p.csv"), io::parse_csv<float>(texts[t], "p.csv")));
+  }
+  std::istringstream bad("1,2\n3\n");
+  CHECK_THROWS_WITH_AS(io::read_csv_stream<double>(bad, "stdin"), "read_csv: stdin line 2 has 1 values, expected 2 like the lines before it",
+                       Error);
+  std::istringstream none("x,y\n\n");
+  CHECK_THROWS_WITH_AS(io::read_csv_stream<double>(none, "stdin"), "read_csv: stdin holds no data rows", Error);
+  std::string hundred = "x,y,z\n";
+  for (int i = 0; i < 100; ++i) hundred += "1,2,3\n";
+  std::istringstream ok(hundred), over(hundred);
+  CHECK(io::read_csv_stream<double>(ok, "stdin", {.max_bytes = 100 * 3 * 8}).rows() == 100);
+  CHECK_THROWS_WITH_AS(io::read_csv_stream<double>(over, "stdin", {.max_bytes = 100 * 3 * 8 - 1}),
+                       "read_csv: stdin holds at least 100 rows of 3 values: 2.4e-06 GB as double, more than the "
+                       "2.399e-06 GB of memory allowed; use a subset of the rows (e.g. shuf -n 1000000 FILE) or a "
+                       "machine with more memory",
+                       Error);
+}
+
+TEST_CASE("csv: read_csv on a FIFO takes the one-pass path") {
+  const fs::path dir = fs::temp_directory_path() / ("entropic-csv-fifo-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string fifo = (dir / "f.csv").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string text = "u,v\n";
+  for (int i = 0; i < 50000; ++i) text.append(std::to_string(i)).append(",1.5\n");
+  std::thread writer([&] { std::ofstream(fifo) << text; });
+  const auto x = io::read_csv<double>(fifo);
+  writer.join();
+  CHECK(same(x, io::parse_csv<double>(text, fifo)));
   fs::remove_all(dir);
 }

@@ -2,14 +2,43 @@
 // column tiles; the small-d difference form, the large-d dot form, and the symmetric dot form
 // with the self term. The maths and the version notes: cpu/kde.hpp.
 #pragma once
+#include <functional>
+#include <mutex>
+
 #include "entropic/cpu/kde_tiles.hpp"
 
 namespace entropic::cpu {
+
+// Progress of a long forward: called as (done, total) in work units the kernel chooses (rows,
+// or blocks of rows), from whichever worker finished a unit while no other call is running, so
+// the callee needs no lock; done never decreases, and (total, total) comes last, once. It must be
+// cheap and must not throw.
+using KdeProgress = std::function<void(int64_t done, int64_t total)>;
+
 namespace kde_detail {
+
+struct Ticker {
+  const KdeProgress* fn;
+  int64_t total;
+  std::atomic<int64_t> done{0};
+  std::mutex m;
+  Ticker(const KdeProgress* f, int64_t t) : fn(f && *f ? f : nullptr), total(t) {}
+  void add(int64_t units) {
+    if (!fn) return;
+    done.fetch_add(units);
+    std::unique_lock<std::mutex> lock(m, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    const int64_t v = done.load();  // read under the lock: successive calls never go back
+    if (v < total) (*fn)(v, total);
+  }
+  void finish() {
+    if (fn) (*fn)(total, total);
+  }
+};
 
 // Forward driver: rows in blocks of kRowBlock (parallel), column tiles, R-row micro-blocks.
 template <class T, int R, class Fill>
-void forward_stream(const Packed<T>& P, T* row_lse, bool dot, Fill&& fill) {
+void forward_stream(const Packed<T>& P, T* row_lse, bool dot, Fill&& fill, Ticker& tick) {
   const int64_t n = P.n, bj = P.col_tile();
   const int64_t nrb = (n + kRowBlock - 1) / kRowBlock;
   parallel_for(nrb, 1, [&](int64_t b0, int64_t b1) {
@@ -36,6 +65,7 @@ void forward_stream(const Packed<T>& P, T* row_lse, bool dot, Fill&& fill) {
         }
       }
       for (int64_t r = 0; r < bi; ++r) row_lse[i0 + r] = T(m[r] + std::log(s[r]));
+      tick.add(bi);
     }
   });
 }
@@ -44,7 +74,7 @@ void forward_stream(const Packed<T>& P, T* row_lse, bool dot, Fill&& fill) {
 // sum_j exp(e_ij) lies in [1, n] and needs no running max or tile buffer (no overflow, and
 // the 1 keeps it from underflowing). Lane sums are flushed to double every 64 blocks.
 template <class T, int D, int R>
-void forward_small_self(const Packed<T>& P, T* row_lse) {
+void forward_small_self(const Packed<T>& P, T* row_lse, Ticker& tick) {
   constexpr int w = W<T>;
   const int64_t n = P.n, nfull = n / w, nrb = (n + R - 1) / R;
   parallel_for(nrb, 16, [&](int64_t b0, int64_t b1) {
@@ -84,6 +114,7 @@ void forward_small_self(const Packed<T>& P, T* row_lse) {
       flush();
       for (int r = 0; r < R; ++r)
         if (b * R + r < n) row_lse[rows[r]] = T(std::log(s[r]));
+      tick.add(R);
     }
   });
 }
@@ -94,7 +125,7 @@ void forward_small_self(const Packed<T>& P, T* row_lse) {
 // sums need no running max (they lie in [1, n]). Half the Gram entries and exps of
 // forward_stream. Per-worker sums (double), combined at the end; pairs from a shared counter.
 template <class T, int R>
-void forward_dot_sym(const Packed<T>& P, T* row_lse, int workers) {
+void forward_dot_sym(const Packed<T>& P, T* row_lse, int workers, Ticker& tick) {
   constexpr int64_t B = kRowBlock;
   constexpr int w = W<T>;
   static_assert(B % R == 0 && B % (2 * w) == 0);
@@ -131,6 +162,7 @@ void forward_dot_sym(const Packed<T>& P, T* row_lse, int workers) {
             s[i0 + r0 + r] += double(hsum<T>(sacc));
           }
         }
+        tick.add(1);
         if (I == J) continue;
         for (int64_t jj = 0; jj < jn; jj += w)
           for (int l = 0; l < w; ++l) s[j0 + jj + l] += double(lane<T>(csum[jj / w], l));
@@ -149,27 +181,37 @@ void forward_dot_sym(const Packed<T>& P, T* row_lse, int workers) {
 }  // namespace kde_detail
 
 // v1 streaming forward. Writes log_p[n] and row_lse[n] (saved for backward), returns H.
-// Input is assumed valid (n >= 2, finite, sigma > 0): entropy/kde.hpp validates.
+// Input is assumed valid (n >= 2, finite, sigma > 0): entropy/kde.hpp validates. progress, when
+// given and non-empty, is told of finished rows (or, for d > 8 without leave-one-out, blocks).
 template <class T>
 double kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p,
-                   T* row_lse) {
+                   T* row_lse, const KdeProgress* progress = nullptr) {
   using namespace kde_detail;
   Packed<T> P(x, n, d, sigma, leave_one_out);
+  const int64_t nb = (n + kRowBlock - 1) / kRowBlock;
+  Ticker tick(progress, d > 8 && !leave_one_out ? nb * (nb + 1) / 2 : n);
   auto run_small = [&](auto dd) {
     constexpr int D = decltype(dd)::value;
-    if (!leave_one_out) return forward_small_self<T, D, 4>(P, row_lse);
-    forward_stream<T, 4>(P, row_lse, false,
-                         [&](const int64_t* rows, const T*, const T*, int64_t j0, int64_t jn,
-                             T* buf, int64_t ldb) { fill_diff<T, D, 4>(P, rows, j0, jn, buf, ldb); });
+    if (!leave_one_out) return forward_small_self<T, D, 4>(P, row_lse, tick);
+    forward_stream<T, 4>(
+        P, row_lse, false,
+        [&](const int64_t* rows, const T*, const T*, int64_t j0, int64_t jn, T* buf, int64_t ldb) {
+          fill_diff<T, D, 4>(P, rows, j0, jn, buf, ldb);
+        },
+        tick);
   };
   if (!with_small_d(d, run_small)) {
     if (!leave_one_out)
-      forward_dot_sym<T, 8>(P, row_lse, num_threads());
+      forward_dot_sym<T, 8>(P, row_lse, num_threads(), tick);
     else
-      forward_stream<T, 8>(P, row_lse, true,
-                           [&](const int64_t*, const T* rp, const T* sqi, int64_t j0, int64_t jn,
-                               T* buf, int64_t ldb) { fill_dot<T, 8>(P, rp, sqi, j0, jn, buf, ldb); });
+      forward_stream<T, 8>(
+          P, row_lse, true,
+          [&](const int64_t*, const T* rp, const T* sqi, int64_t j0, int64_t jn, T* buf, int64_t ldb) {
+            fill_dot<T, 8>(P, rp, sqi, j0, jn, buf, ldb);
+          },
+          tick);
   }
+  tick.finish();
   return finish_forward(n, d, sigma, leave_one_out, log_p, row_lse);
 }
 

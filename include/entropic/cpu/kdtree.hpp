@@ -41,6 +41,7 @@ namespace entropic::cpu {
 struct KdTreeStats {
   int64_t nodes = 0;   // boxes entered
   int64_t points = 0;  // candidate distances computed
+  int64_t exact = 0;   // kde_kernel_sums_grid: samples whose bound missed rtol, summed exactly
 };
 
 template <class T>

@@ -25,6 +25,9 @@ struct KdeOptions {
   double sigma = 1.0;  // used when bandwidth == Bandwidth::fixed
   bool leave_one_out = false;
   KdeAlgorithm algorithm = KdeAlgorithm::streaming;
+  // Told (done, total) as the forward proceeds (cpu::KdeProgress): the cpu's streaming
+  // algorithm only; empty: nothing is reported.
+  cpu::KdeProgress progress = nullptr;
 };
 
 // What the forward returns and the backward needs: row_lse is the only n-sized state saved.
@@ -45,7 +48,7 @@ KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
   const int64_t n = x.size(0);
   const double sigma = select_bandwidth("kde_entropy", x, opt.bandwidth, opt.sigma);
   KdeResult<T> res{T(0), sigma, Tensor<T>({n}, x.device()), Tensor<T>({n}, x.device())};
-  res.entropy = T(ops::kde_forward(x, sigma, opt.leave_one_out, opt.algorithm, res.log_p, res.row_lse));
+  res.entropy = T(ops::kde_forward(x, sigma, opt.leave_one_out, opt.algorithm, res.log_p, res.row_lse, &opt.progress));
   return res;
 }
 
@@ -67,24 +70,27 @@ Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,
   return dx;
 }
 
-// H to within -log(1 - rtol) nats of kde_entropy's (the same bandwidth and leave-one-out rule),
-// from a k-d tree that sums far boxes of kernels without visiting their points
-// (cpu::KdTree::kernel_sums). CPU only, forward only; rtol in (0, 0.5].
+// H to within -log(1 - rtol) nats of kde_entropy's (the same bandwidth and leave-one-out rule):
+// every kernel sum within relative rtol, for d <= 2 from a grid of truncated expansions with a
+// checked per-sample bound (cpu::kde_kernel_sums_grid), otherwise from a k-d tree that sums far
+// boxes of kernels without visiting their points (cpu::KdTree::kernel_sums). CPU only, forward
+// only; rtol in (0, 0.5]. allow_grid = false forces the tree (tests, benchmarks).
 struct KdeApprox {
   double entropy;
   double sigma;
-  cpu::KdTreeStats work;  // boxes summed or entered, kernels evaluated
+  cpu::KdTreeStats work;  // tree: boxes summed or entered, kernels; grid: cell pairs, sample-cell terms
+  const char* method;     // "grid" or "tree"
 };
 
 template <class T>
-KdeApprox kde_entropy_approx(const Tensor<T>& x, const KdeOptions& opt, double rtol) {
+KdeApprox kde_entropy_approx(const Tensor<T>& x, const KdeOptions& opt, double rtol, bool allow_grid = true) {
   detail::check_samples("kde_entropy_approx", x);
   check(std::isfinite(rtol) && rtol > 0 && rtol <= 0.5, "kde_entropy_approx: rtol must be in (0, 0.5], got ", rtol);
   const int64_t n = x.size(0), d = x.size(1);
   const double sigma = select_bandwidth("kde_entropy_approx", x, opt.bandwidth, opt.sigma);
   std::vector<double> sums(static_cast<size_t>(n));
-  KdeApprox res{0.0, sigma, {}};
-  ops::kde_kernel_sums_approx(x, sigma, opt.leave_one_out, rtol, sums.data(), &res.work);
+  KdeApprox res{0.0, sigma, {}, ""};
+  res.method = ops::kde_kernel_sums_approx(x, sigma, opt.leave_one_out, rtol, sums.data(), &res.work, allow_grid);
   const double m = double(opt.leave_one_out ? n - 1 : n);
   const double norm = std::log(m) + 0.5 * double(d) * std::log(2 * M_PI * sigma * sigma);
   double total = 0;

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -186,15 +188,75 @@ struct CsvReadOptions {
   int64_t max_bytes = -1;
 };
 
+namespace detail {
+inline void refuse_size(const std::string& path, int64_t rows, int64_t cols, size_t elem, const char* type,
+                        int64_t limit, bool allowed) {
+  fail("read_csv: ", path, " holds at least ", rows, rows == 1 ? " row" : " rows", " of ", cols, " values: ",
+       double(rows) * double(cols) * double(elem) / 1e9, " GB as ", type, ", more than the ", double(limit) / 1e9,
+       " GB of memory ", allowed ? "allowed" : "available",
+       "; use a subset of the rows (e.g. shuf -n 1000000 FILE) or a machine with more memory");
+}
+}  // namespace detail
+
+// Reads CSV text from a stream that cannot be read twice (a pipe, stdin), as parse_csv, in one
+// pass: each row's values go into blocks of 64 Ki values (never the text), refused as soon as
+// the rows so far pass max_bytes; at the end the tensor is allocated and the blocks copied in,
+// each freed once copied (the tensor's pages are only touched by the copy, so memory holds about
+// the samples plus one block). `name` names the input in errors.
+template <class T>
+Tensor<T> read_csv_stream(std::istream& in, const std::string& name, const CsvReadOptions& opt = {}) {
+  const int64_t limit = opt.max_bytes >= 0 ? opt.max_bytes : detail::available_memory_bytes();
+  const char* type = std::is_same_v<T, float> ? "float" : "double";
+  constexpr size_t kBlock = size_t(1) << 16;
+  detail::CsvLines<T> lines(name);
+  std::vector<std::vector<T>> blocks;
+  std::string line;
+  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (!lines.parse(line, lineno)) continue;
+    if (double(lines.rows()) * double(lines.cols()) * double(sizeof(T)) > double(limit))
+      detail::refuse_size(name, lines.rows(), lines.cols(), sizeof(T), type, limit, opt.max_bytes >= 0);
+    for (const double v : lines.row()) {
+      if (blocks.empty() || blocks.back().size() == kBlock) {
+        blocks.emplace_back();
+        blocks.back().reserve(kBlock);
+      }
+      blocks.back().push_back(T(v));
+    }
+  }
+  check(!in.bad(), "read_csv: reading ", name, " failed");
+  check(lines.rows() > 0, "read_csv: ", name, " holds no data rows");
+  Tensor<T> x({lines.rows(), lines.cols()});
+  T* out = x.data();
+  for (auto& b : blocks) {
+    std::copy(b.begin(), b.end(), out);
+    out += b.size();
+    std::vector<T>().swap(b);
+  }
+  return x;
+}
+
 // Reads a CSV file of numbers, as parse_csv, holding nothing but the samples: a first pass
 // counts the rows in fixed-size chunks (and refuses, as soon as the count says so, samples
 // that would not fit in max_bytes), then the tensor is allocated at its final size and a
-// second pass parses each line straight into it.
+// second pass parses each line straight into it. "-" reads stdin, and a pipe (FIFO) or
+// character device is read in one pass by read_csv_stream, as neither can be read twice.
 template <class T>
 Tensor<T> read_csv(const std::string& path, const CsvReadOptions& opt = {}) {
+  if (path == "-") {
+    // Through its own buffered stream where the system has one (std::cin synchronised with stdio
+    // reads a character at a time, and unsynchronising it would change the caller's program).
+    std::ifstream dev("/dev/stdin", std::ios::binary);
+    return dev ? read_csv_stream<T>(dev, "stdin", opt) : read_csv_stream<T>(std::cin, "stdin", opt);
+  }
   check(!std::filesystem::is_directory(path), "read_csv: ", path, " is a directory, expected a CSV file");
   std::ifstream in(path, std::ios::binary);
   check(bool(in), "read_csv: cannot open ", path);
+  {
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (!ec && (std::filesystem::is_fifo(st) || std::filesystem::is_character_file(st)))
+      return read_csv_stream<T>(in, path, opt);
+  }
   const int64_t limit = opt.max_bytes >= 0 ? opt.max_bytes : detail::available_memory_bytes();
   const char* type = std::is_same_v<T, float> ? "float" : "double";
 
@@ -211,11 +273,7 @@ Tensor<T> read_csv(const std::string& path, const CsvReadOptions& opt = {}) {
       // The header, if any, is one of the lines counted: hence nonblank - 1 rows at least.
       const int64_t rows = std::max<int64_t>(nonblank - 1, 1);
       if (double(rows) * double(first_cells) * double(sizeof(T)) > double(limit))
-        fail("read_csv: ", path, " holds at least ", rows, rows == 1 ? " row" : " rows", " of ", first_cells, " values: ",
-             double(rows) * double(first_cells) * double(sizeof(T)) / 1e9, " GB as ", type,
-             ", more than the ", double(limit) / 1e9, " GB of memory ",
-             opt.max_bytes >= 0 ? "allowed" : "available",
-             "; use a subset of the rows (e.g. shuf -n 1000000 FILE) or a machine with more memory");
+        detail::refuse_size(path, rows, first_cells, sizeof(T), type, limit, opt.max_bytes >= 0);
     };
     while (in) {
       in.read(buf.data(), std::streamsize(buf.size()));

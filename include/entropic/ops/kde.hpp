@@ -2,6 +2,7 @@
 // checks, bandwidth, result). x [n, d] is assumed finite with n >= 2; the checks here are O(1).
 #pragma once
 #include "entropic/cpu/kde.hpp"
+#include "entropic/cpu/kde_grid.hpp"
 #include "entropic/cpu/kdtree.hpp"
 #include "entropic/ops/common.hpp"
 
@@ -21,9 +22,10 @@ void require_kde_vector(const Tensor<T>& x, const Tensor<T>& v, const char* op, 
 }  // namespace detail
 
 // H of x; fills log_p [n] (log p(x_i)) and row_lse [n] (the per-row log-sum-exp the backward reuses).
+// progress (cpu::KdeProgress) is reported by the cpu's streaming algorithm only.
 template <class T>
 double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgorithm algorithm, Tensor<T>& log_p,
-                   Tensor<T>& row_lse) {
+                   Tensor<T>& row_lse, const cpu::KdeProgress* progress = nullptr) {
   require_matrix(x, "kde_forward", "samples");
   require_positive(sigma, "kde_forward", "sigma");
   detail::require_kde_vector(x, log_p, "kde_forward", "log_p");
@@ -33,7 +35,7 @@ double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgo
     return cuda_kernels<T>().kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
   if (algorithm == KdeAlgorithm::gemm)
     return cpu::kde_forward_gemm(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
-  return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data());
+  return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data(), progress);
 }
 
 // dx [n, d] = dH * dH/dx (OVERWRITTEN), from the forward's row_lse and sigma.
@@ -54,15 +56,19 @@ void kde_backward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgor
   cpu::kde_backward(x.data(), n, d, sigma, leave_one_out, row_lse.data(), dH, dx.data());
 }
 
-// sums[i] = sum over j in S_i of exp(-|x_i - x_j|^2 / (2 sigma^2)), each within relative rtol,
-// from a k-d tree that sums a far box of kernels without visiting its points
-// (cpu::KdTree::kernel_sums). CPU only.
+// sums[i] = sum over j in S_i of exp(-|x_i - x_j|^2 / (2 sigma^2)), each within relative rtol:
+// d <= 2 by the grid of truncated expansions (cpu::kde_kernel_sums_grid), otherwise (or if the
+// grid does not apply) by a k-d tree that sums a far box of kernels without visiting its points
+// (cpu::KdTree::kernel_sums). CPU only. Returns which ran: "grid" or "tree".
 template <class T>
-void kde_kernel_sums_approx(const Tensor<T>& x, double sigma, bool leave_one_out, double rtol, double* sums,
-                            cpu::KdTreeStats* work = nullptr) {
+const char* kde_kernel_sums_approx(const Tensor<T>& x, double sigma, bool leave_one_out, double rtol, double* sums,
+                                   cpu::KdTreeStats* work = nullptr, bool allow_grid = true) {
   require_cpu(x, "kde_entropy_approx", "samples");
   require_matrix(x, "kde_entropy_approx", "samples");
+  if (allow_grid && cpu::kde_kernel_sums_grid(x.data(), x.size(0), x.size(1), sigma, leave_one_out, rtol, sums, work))
+    return "grid";
   cpu::KdTree<T>(x.data(), x.size(0), x.size(1)).kernel_sums(sigma, leave_one_out, rtol, sums, work);
+  return "tree";
 }
 
 }  // namespace entropic::ops

@@ -348,3 +348,20 @@ TEST_CASE("stack: knn entropy on cuda searches on the device and gives the cpu's
 }
 
 }  // namespace
+
+TEST_CASE("stack: entropic-entropy --device cuda, the exact KDE of double samples, equals the cpu's") {
+  for (bool loo : {false, true}) {
+    TensorD x({700, 2});
+    Rng(11).fill_normal(x.data(), 700 * 2);
+    entropy::KdeOptions o;  // Scott's bandwidth, as the program's default
+    o.leave_one_out = loo;
+    const auto cpu = entropy::kde_entropy(x, o);
+    int64_t calls = 0;
+    o.progress = [&](int64_t, int64_t) { ++calls; };
+    const auto gpu = entropy::kde_entropy(x.to(Device::cuda), o);
+    CAPTURE(loo);
+    CHECK(gpu.sigma == cpu.sigma);
+    CHECK(std::fabs(double(gpu.entropy) - double(cpu.entropy)) <= 1e-9 * std::fabs(double(cpu.entropy)));
+    CHECK(calls == 0);  // progress is the cpu's streaming forward's only
+  }
+}
