@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common.hpp"
+#include "python_peer.hpp"
 #include "kde/plot.hpp"
 #include "entropic/core/parallel.hpp"
 #include "entropic/cpu/kde.hpp"
@@ -48,7 +49,7 @@
 namespace {
 
 using namespace entropic;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 std::vector<int64_t> parse_list(const std::string& s, const char* what) {
   std::vector<int64_t> out;
@@ -74,48 +75,29 @@ Timing time_it(int repeats, F&& f) {
   double h = 0;
   const auto t0 = Clock::now();
   h = f();
-  const double first = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double first = bench::seconds_since(t0);
   if (first > 5.0 || repeats <= 1) return {first, first, first, h};  // the first run is the figure
   for (int r = 0; r < repeats; ++r) {
     const auto t = Clock::now();
     h = f();
-    ts.push_back(std::chrono::duration<double>(Clock::now() - t).count());
+    ts.push_back(bench::seconds_since(t));
   }
   const auto s = bench::summarise(ts);
   return {s.median, s.min, s.max, h};
 }
 
+// A peer script (python_peer.hpp) that says "HAVE <library> <version>" before READY, or
+// "MISSING ..." and ends.
 class Peer {
  public:
-  // script: a file in benchmarks/peers/; args: its command-line options.
-  Peer(const std::string& script_name, const std::string& args) : tag_(script_name.substr(0, script_name.find('.'))) {
-    const auto script = std::filesystem::path(__FILE__).parent_path() / "peers" / script_name;
-    if (!std::filesystem::exists(script) || !std::filesystem::exists(bench::peer_python())) {
-      why_ = "no " + bench::peer_python() + " or no " + script.string();
-      return;
-    }
-    const std::string cmd = bench::peer_python() + " '" + script.string() + "' " + args + " > '" + out_path() + "'";
-    // Requests go to the child's stdin; answers come back through a file read line by line.
-    to_py_ = popen(cmd.c_str(), "w");
-    if (!to_py_) {
-      why_ = "could not start " + cmd;
-      return;
-    }
-    const std::string first = next_line();
-    if (first.rfind("HAVE ", 0) != 0) {
-      why_ = first.empty() ? "the peer printed nothing" : first;
-      close();
-      return;
-    }
-    version_ = first.substr(5);  // "<library> <version>"
-    ok_ = next_line() == "READY";
-    if (!ok_) why_ = "the peer did not start", close();
+  Peer(const std::string& script_name, const std::string& args)
+      : py_(script_name, args, [this](const std::string& line) {
+          if (line.rfind("HAVE ", 0) == 0) version_ = line.substr(5);  // "<library> <version>"
+          else if (!line.empty()) why_ = line;
+        }) {
+    if (!py_.ready() && why_.empty()) why_ = py_.why();
   }
-  ~Peer() {
-    close();
-    std::filesystem::remove(out_path());
-  }
-  bool ok() const { return ok_; }
+  bool ok() const { return py_.ready() && why_.empty(); }
   const std::string& why() const { return why_; }
   const std::string& version() const { return version_; }
 
@@ -140,46 +122,15 @@ class Peer {
     std::snprintf(b, sizeof b, "%.17g", v);
     return b;
   }
-  std::string ask(const std::string& request) {
-    if (!ok_) return "";
-    std::fprintf(to_py_, "%s\n", request.c_str());
-    std::fflush(to_py_);
-    return next_line();
-  }
+  std::string ask(const std::string& request) { return ok() ? py_.ask(request) : ""; }
   bool fail(const std::string& line) {
-    why_ = "peer answered '" + line + "'";
-    ok_ = false;
+    if (why_.empty()) why_ = py_.ready() ? "peer answered '" + line + "'" : py_.why();
     return false;
   }
-  std::string out_path() const {
-    return (std::filesystem::temp_directory_path() / ("entropic-" + tag_ + "-" + std::to_string(getpid()) + ".txt")).string();
-  }
-  // Waits for the next complete line the peer wrote (it flushes after each).
-  std::string next_line() {
-    for (int waited = 0; waited < 36000; ++waited) {  // up to an hour: the 1e6 cases are slow
-      std::ifstream f(out_path());
-      std::string line;
-      for (int64_t i = 0; i <= lines_read_ && std::getline(f, line);)
-        if (i++ == lines_read_ && !f.eof()) {
-          ++lines_read_;
-          return line;
-        }
-      if (!to_py_) return "";
-      usleep(100000);
-    }
-    return "";
-  }
-  void close() {
-    if (to_py_) pclose(to_py_);
-    to_py_ = nullptr;
-    ok_ = false;
-  }
-  FILE* to_py_ = nullptr;
-  int64_t lines_read_ = 0;
-  bool ok_ = false;
-  std::string tag_, why_, version_;
-};
 
+  std::string why_, version_;  // before py_: its constructor fills them
+  bench::PythonPeer py_;
+};
 
 // Vectorised double exps a second on all threads at once (the exact KDE's ceiling at d = 2,
 // where each pair is one exp and a handful of flops): best of 5 short runs.
@@ -204,7 +155,7 @@ double exp_rate_double() {
       volatile double sink = sum;
       (void)sink;
     });
-    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double secs = bench::seconds_since(t0);
     best = std::max(best, double(num_threads()) * kVec * cpu::simd::W<double> * double(iters) / secs);
   }
   return best;
