@@ -63,31 +63,40 @@ inline void write_samples_csv(const std::string& path, const Tensor<float>& x, d
   });
 }
 
-// Stacked samples [n, 3 * side * side] as a grid of colour images: channel 0 red, 1 green, 2 blue.
+// Stacked samples [n, 3 * side * side] as a grid, each sample its three channels side by side in
+// grey (channel 0 left), `scale` times upscaled; samples separated by 2-pixel mid-grey lines,
+// channels by 1-pixel dark lines. (Drawn as three grey digits rather than one RGB image: the
+// digits can be read, and each channel is what the classifier labels.)
 inline void write_stacked_grid(const std::string& path, const Tensor<float>& x, int side, int cols, int scale) {
   const int64_t p = int64_t(side) * side;
   check(x.rank() == 2 && x.cols() == 3 * p && x.rows() >= 1, "write_stacked_grid: samples ", x.shape().str(),
         " are not [n, 3 * ", side, " * ", side, "]");
+  check(cols >= 1 && scale >= 1, "write_stacked_grid: needs cols >= 1 and scale >= 1");
   const int n = int(x.rows()), rows = (n + cols - 1) / cols, tile = side * scale;
-  const int w = cols * (tile + 1) + 1, h = rows * (tile + 1) + 1;
-  std::vector<uint8_t> px(size_t(w) * size_t(h) * 3, 128);
+  const int cw = 3 * tile + 2, ch = tile;  // one sample's cell
+  const int w = cols * (cw + 2) + 2, h = rows * (ch + 2) + 2;
+  std::vector<uint8_t> px(size_t(w) * size_t(h), 128);
   for (int i = 0; i < n; ++i) {
-    const int x0 = 1 + (i % cols) * (tile + 1), y0 = 1 + (i / cols) * (tile + 1);
-    for (int y = 0; y < tile; ++y)
-      for (int xx = 0; xx < tile; ++xx)
-        for (int c = 0; c < 3; ++c) {
+    const int x0 = 2 + (i % cols) * (cw + 2), y0 = 2 + (i / cols) * (ch + 2);
+    for (int c = 0; c < 3; ++c) {
+      const int xc = x0 + c * (tile + 1);
+      if (c > 0)
+        for (int y = 0; y < tile; ++y) px[size_t(y0 + y) * size_t(w) + size_t(xc - 1)] = 40;
+      for (int y = 0; y < tile; ++y)
+        for (int xx = 0; xx < tile; ++xx) {
           const float v = x(i, c * p + (y / scale) * side + xx / scale);
-          px[(size_t(y0 + y) * size_t(w) + size_t(x0 + xx)) * 3 + size_t(c)] =
+          px[size_t(y0 + y) * size_t(w) + size_t(xc + xx)] =
               uint8_t(std::lround(std::clamp((v + 1.f) * 127.5f, 0.f, 255.f)));
         }
+    }
   }
-  io::write_png(path, w, h, 3, px.data());
+  io::write_png(path, w, h, 1, px.data());
 }
 
 // The 10 x 10 x 10 mode histogram as an image: 10 panels, one per d0, in two rows of five; in a
 // panel, row d1 and column d2. A cell is black near 0 samples, white at twice the uniform count
-// (N / 1000) or more, grey in between, and red when the mode has no sample at all.
-inline void write_mode_histogram(const std::string& path, const std::vector<int64_t>& counts, int cell = 6) {
+// (N / 1000) or more, grey in between (linear in the count), and red when the mode has no sample at all.
+inline void write_mode_histogram(const std::string& path, const std::vector<int64_t>& counts, int cell = 10) {
   check(counts.size() == size_t(data::kStackedModes), "mode histogram: ", counts.size(), " counts, expected 1000");
   int64_t total = 0;
   for (int64_t c : counts) total += c;
@@ -158,7 +167,7 @@ inline StackedOutcome run_stacked_experiment(const StackedExperiment& s, const d
     const std::string dir = cfg.out_dir;
     write_samples_csv(dir + "/samples.csv", out.samples, pixel_max);
     write_stacked_grid(dir + "/samples.png", generate_fixed(G, int64_t(s.grid) * s.grid), base.side, s.grid,
-                       grid_scale(base.side));
+                       std::max(1, grid_scale(base.side) * 2 / 3));
     write_mode_histogram(dir + "/modes.png", out.modes.counts);
     json::Value m = json::Value::object();
     m.set("lambda", cfg.lambda);
