@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
                                   "trained and saved there when absent)")
         .option("classifier-iters", "4000", "training steps of the mode classifier when it is trained")
         .option("out", "", "if set, each run writes its files to OUT/lambda-L/seed-S")
+        .option("score", "", "only score this samples.csv (raw pixel scale) with the classifier, then exit")
         .flag("small-d", "the quarter-width discriminator (pixels -> 128 -> 64 -> 1)");
     if (!a.parse(argc, argv)) return 0;
     const data::ImageDataset base =
@@ -62,15 +63,22 @@ int main(int argc, char** argv) {
     std::printf("mode classifier: held-out accuracy %.2f%% (%lld images), train %.2f%% (%lld images), %lld steps\n",
                 100 * cr.heldout_accuracy, (long long)cr.heldout_size, 100 * cr.train_accuracy,
                 (long long)cr.train_size, (long long)cr.iters);
+    const double pixel_max = gan::raw_pixel_max(base);
+    if (!a.str("score").empty()) {
+      const Tensor<float> x = gan::read_samples_csv(a.str("score"), 3 * base.images.cols(), pixel_max);
+      const gan::ClassCoverage c = gan::stacked_modes(clf.predict_stacked(x));
+      std::printf("%s (%lld samples): modes=%d/1000 kl=%.4f confident=%.3f\n", a.str("score").c_str(),
+                  (long long)x.rows(), c.covered, c.kl_uniform, clf.confident_fraction(x));
+      return 0;
+    }
     // The rule applied to real stacked data: what a perfect generator would score.
     const int64_t n_eval = a.integer("eval-samples");
     const data::StackedDataset real = data::make_stacked(base, n_eval, 999);
     const gan::ClassCoverage ref = gan::stacked_modes(clf.predict_stacked(real.images));
-    std::printf("real stacked data (%lld samples): modes=%d/1000 kl=%.4f\n", (long long)n_eval, ref.covered,
-                ref.kl_uniform);
+    std::printf("real stacked data (%lld samples): modes=%d/1000 kl=%.4f confident=%.3f\n", (long long)n_eval,
+                ref.covered, ref.kl_uniform, clf.confident_fraction(real.images));
     std::fflush(stdout);
 
-    const double pixel_max = gan::raw_pixel_max(base);
     const bool small = a.has("small-d");
     struct Row {
       double lambda;
@@ -102,8 +110,9 @@ int main(int argc, char** argv) {
         const gan::StackedOutcome o = gan::run_stacked_experiment(e, base, clf, pixel_max, note);
         r.modes.push_back(o.modes.covered);
         r.kl.push_back(o.modes.kl_uniform);
-        std::printf("lambda %g seed %d%s: modes=%d/1000 kl=%.3f (%.0f s, H %.2f)\n", r.lambda, s,
-                    small ? " small-d" : "", o.modes.covered, o.modes.kl_uniform, o.stats.seconds, o.stats.entropy);
+        std::printf("lambda %g seed %d%s: modes=%d/1000 kl=%.3f confident=%.3f (%.0f s, H %.2f)\n", r.lambda, s,
+                    small ? " small-d" : "", o.modes.covered, o.modes.kl_uniform, o.confident, o.stats.seconds,
+                    o.stats.entropy);
         std::fflush(stdout);
       }
     std::printf("\n%s stacked, %d seed(s), %lld iterations, batch %lld, %s D, entropy %s on %s\n\n",

@@ -56,6 +56,12 @@ TEST_CASE("samples.csv: one row a sample on the raw pixel scale, channel 0 first
   CHECK(rows[1] == "0,1,2,3,4,5,6,7,8,9,10,11");
   CHECK(rows[2].rfind("16,8,", 0) == 0);
   CHECK(!fs::exists(path + ".tmp"));
+  // Read back to [-1, 1]: the values of x, to the 5 significant digits written.
+  const Tensor<float> back = gan::read_samples_csv(path, 12, 16);
+  REQUIRE(back.rows() == 3);
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 12; ++j) CHECK(back(i, j) == doctest::Approx(x(i, j)).epsilon(1e-4));
+  CHECK_THROWS_WITH_AS(gan::read_samples_csv(path, 13, 16), doctest::Contains("has 12 values, expected 13"), Error);
   // The pictures are written (their content is looked at, not tested).
   gan::write_stacked_grid((dir / "grid.png").string(), x, 2, 2, 3);
   std::vector<int64_t> counts(1000, 26);

@@ -90,6 +90,24 @@ class DigitClassifier {
     }
     return modes;
   }
+  // A quality proxy: the fraction of stacked samples x [n, 3 * pixels] whose every channel the
+  // classifier claims, its largest logit > 0 (the one-vs-rest "this is digit k" above 1/2).
+  double confident_fraction(const Tensor<float>& x) {
+    check(x.rank() == 2 && x.cols() == data::kStackedChannels * pixels_ && x.rows() > 0,
+          "digit classifier: stacked samples ", x.shape().str(), " are not [n, 3 * ", pixels_, "]");
+    std::vector<char> ok(size_t(x.rows()), 1);
+    for (int c = 0; c < data::kStackedChannels; ++c) {
+      const Tensor<float> z = logits(data::stacked_channel(x, c));
+      for (int64_t i = 0; i < z.rows(); ++i) {
+        float best = z(i, 0);
+        for (int k = 1; k < 10; ++k) best = std::max(best, z(i, k));
+        if (!(best > 0.f)) ok[size_t(i)] = 0;
+      }
+    }
+    int64_t n = 0;
+    for (char o : ok) n += o;
+    return double(n) / double(x.rows());
+  }
   double accuracy(const Tensor<float>& x, const std::vector<int>& labels) {
     check(int64_t(labels.size()) == x.rows() && x.rows() > 0, "digit classifier: ", x.rows(), " images, ",
           labels.size(), " labels");

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -61,6 +62,34 @@ inline void write_samples_csv(const std::string& path, const Tensor<float>& x, d
       out.write(line.data(), std::streamsize(line.size()));
     }
   });
+}
+
+// Reads a samples.csv written by write_samples_csv (any rows of `values` numbers on the raw
+// scale 0..pixel_max) back to [-1, 1].
+inline Tensor<float> read_samples_csv(const std::string& path, int64_t values, double pixel_max) {
+  std::ifstream in(path);
+  check(bool(in), "samples.csv: cannot open ", path);
+  std::vector<float> v;
+  std::string line;
+  int64_t rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const char* s = line.c_str();
+    int64_t k = 0;
+    while (*s) {
+      char* e = nullptr;
+      const double x = std::strtod(s, &e);
+      check(e != s, path, ": row ", rows + 1, ": not a number at value ", k + 1);
+      v.push_back(float(x / pixel_max * 2.0 - 1.0));
+      ++k;
+      s = e;
+      while (*s == ',' || *s == ' ' || *s == '\r') ++s;
+    }
+    check(k == values, path, ": row ", rows + 1, " has ", k, " values, expected ", values);
+    ++rows;
+  }
+  check(rows > 0, path, ": no samples");
+  return Tensor<float>::from({rows, values}, v);
 }
 
 // Stacked samples [n, 3 * side * side] as a grid, each sample its three channels side by side in
@@ -142,6 +171,7 @@ struct StackedExperiment {
 
 struct StackedOutcome {
   ClassCoverage modes;
+  double confident = 0;  // DigitClassifier::confident_fraction of the samples
   TrainStats<float> stats;
   Tensor<float> samples;  // [eval_samples, 3 * pixels] from a fixed z
 };
@@ -163,6 +193,7 @@ inline StackedOutcome run_stacked_experiment(const StackedExperiment& s, const d
   out.stats = trainer.run();
   out.samples = generate_fixed(G, s.eval_samples, 54321);
   out.modes = stacked_modes(classifier.predict_stacked(out.samples));
+  out.confident = classifier.confident_fraction(out.samples);
   if (!cfg.out_dir.empty()) {
     const std::string dir = cfg.out_dir;
     write_samples_csv(dir + "/samples.csv", out.samples, pixel_max);
@@ -179,6 +210,7 @@ inline StackedOutcome run_stacked_experiment(const StackedExperiment& s, const d
     m.set("eval_samples", s.eval_samples);
     m.set("modes", out.modes.covered);
     m.set("kl", out.modes.kl_uniform);
+    m.set("confident", out.confident);
     m.set("train_seconds", out.stats.seconds);
     m.set("counts", out.modes.counts);
     io::write_text_atomically(dir + "/metrics.json", json::dump(m) + "\n");
