@@ -22,6 +22,8 @@
 #include <system_error>
 #include <vector>
 
+#include "entropic/dist/communicator.hpp"
+#include "entropic/dist/data_parallel.hpp"
 #include "entropic/entropy/functions.hpp"
 #include "entropic/gan/objective.hpp"
 #include "entropic/gan/progress.hpp"
@@ -33,6 +35,12 @@
 #include "entropic/ops/ema.hpp"
 
 namespace entropic::gan {
+
+// How BatchNorm computes its batch statistics when training on several ranks.
+enum class BatchNormMode {
+  synchronised,  // over the global batch (PyTorch's SyncBatchNorm): N ranks train as one process
+  per_rank,      // over each rank's rows (PyTorch DDP's default): no collectives in the forward
+};
 
 struct TrainConfig {
   int64_t iters = 1000;
@@ -50,6 +58,13 @@ struct TrainConfig {
   int64_t checkpoint_every = 0; // 0: only at the end
   bool resume = true;           // continue from out_dir/checkpoint.safetensors when present
   bool quiet = false;
+  // Data-parallel training (dist/): null or one rank trains in this process alone. With N ranks
+  // every rank draws the same global batch from the seed and trains on its shard of `batch`
+  // (which N must divide), gradients are averaged, the entropy term sees the whole batch, and
+  // only rank 0 writes the log and checkpoints (every rank reads a checkpoint to resume, so
+  // out_dir must be visible to all; a run may resume with another N).
+  dist::Communicator* comm = nullptr;
+  BatchNormMode batchnorm = BatchNormMode::synchronised;
 };
 
 // The entropy weight at iteration `it` (1-based) of a run with this configuration.
@@ -117,10 +132,12 @@ template <class T>
 class GanTrainer {
  public:
   using RealSampler = std::function<Tensor<T>(int64_t batch, Rng& rng)>;
+  // Given the generated batch (on several ranks, the global batch: every rank's rows).
   using EntropyFn = std::function<EntropyTerm<T>(const Var<T>& samples)>;
   // Called after every iteration, after its log row and checkpoint, with its figures. A hook may
   // draw samples (gan::generate keeps BatchNorm's statistics) or swap in the weight average
   // (swap_ema, and back); it must not draw from rng(), or the run would differ from one without it.
+  // On several ranks it runs on rank 0 alone, with BatchNorm over rank 0's rows.
   using IterationHook = std::function<void(const TrainStats<T>& stats)>;
 
   GanTrainer(nn::Module<T>& G, nn::Module<T>& D, TrainConfig cfg, RealSampler real, EntropyFn entropy)
@@ -133,6 +150,14 @@ class GanTrainer {
     cfg_.lr.validate();
     check(!uses_entropy() || entropy_, "trainer: lambda > 0 needs an entropy estimator");
     check(cfg_.log_every > 0, "trainer: log_every must be positive");
+    if (cfg_.comm) {
+      const int n = cfg_.comm->size();
+      check(cfg_.batch % n == 0 && cfg_.batch / n >= 1, "trainer: the batch of ", cfg_.batch,
+            " does not split evenly over ", n, " ranks; use a batch that ", n, " divides");
+      check(cfg_.comm->device() == G.device() || n == 1, "trainer: the ", cfg_.comm->name(), " communicator moves ",
+            to_string(cfg_.comm->device()), " tensors but the networks are on ", to_string(G.device()),
+            "; use MPI for cpu training and NCCL for cuda");
+    }
     apply_lr_schedule();  // the first iteration's D steps already follow the warm-up
   }
 
@@ -144,7 +169,8 @@ class GanTrainer {
 
   // Trains up to cfg.iters iterations (resuming first when asked and a checkpoint exists).
   TrainStats<T> run() {
-    const bool files = !cfg_.out_dir.empty();
+    const bool files = !cfg_.out_dir.empty() && rank() == 0;
+    const bool resume_from = !cfg_.out_dir.empty() && cfg_.resume;
     if (files) {
       std::error_code ec;
       std::filesystem::create_directories(cfg_.out_dir, ec);
@@ -155,9 +181,9 @@ class GanTrainer {
       // that was complete, so the partial copy is of no use.
       std::filesystem::remove(checkpoint_path() + ".tmp", ec);
     }
-    if (files && cfg_.resume && std::filesystem::exists(checkpoint_path())) {
+    if (resume_from && std::filesystem::exists(checkpoint_path())) {
       load_checkpoint(checkpoint_path());
-      if (!cfg_.quiet) std::printf("resuming from %s at iteration %lld\n", checkpoint_path().c_str(), (long long)it_);
+      if (!quiet()) std::printf("resuming from %s at iteration %lld\n", checkpoint_path().c_str(), (long long)it_);
     }
     io::AppendFile log;
     if (files) {
@@ -192,7 +218,7 @@ class GanTrainer {
             << ',' << s.sigma << ',' << s.seconds;
         log.write_line(row.str());
       }
-      if (!cfg_.quiet) {
+      if (!quiet()) {
         char f[128];
         std::snprintf(f, sizeof f, "d %.3f g %.3f H %.3f", s.d_loss, s.g_adv, s.entropy);
         bar.update(it_, f);
@@ -201,7 +227,7 @@ class GanTrainer {
         log.sync();  // the rows up to this checkpoint are durable before it is
         save_checkpoint(checkpoint_path());
       }
-      if (hook_) hook_(s);
+      if (hook_ && rank() == 0) hook_(s);
     }
     return s;
   }
@@ -209,8 +235,9 @@ class GanTrainer {
   // One iteration: d_steps discriminator updates, then one generator update.
   TrainStats<T> step() {
     TrainStats<T> s;
+    dist::SyncBatchNormScope<T> sync_bn(comm(), cfg_.batchnorm == BatchNormMode::synchronised);
     for (int k = 0; k < cfg_.d_steps; ++k) {
-      const Tensor<T> real = real_(cfg_.batch, rng_).to(G_.device());
+      const Tensor<T> real = my_rows(real_(cfg_.batch, rng_)).to(G_.device());
       Var<T> fake;
       {
         NoGrad ng;  // the discriminator's step must not build the generator's graph
@@ -219,6 +246,7 @@ class GanTrainer {
       const Var<T> loss = discriminator_loss(D_(Var<T>(real)), D_(fake));
       opt_d_.zero_grad();
       loss.backward();
+      dist::average_gradients(comm(), D_.parameters());
       opt_d_.step();
       s.d_loss = double(loss.item());
     }
@@ -230,16 +258,26 @@ class GanTrainer {
     const double lam = lambda_schedule(cfg_, it_);
     s.lambda = lam;
     if (uses_entropy()) {  // also while lambda is 0 in the schedule, so the log shows H throughout
-      EntropyTerm<T> e = entropy_(fake);
+      // On several ranks, the entropy of the global batch: every rank's samples, gathered.
+      EntropyTerm<T> e = entropy_(comm().is_distributed()
+                                      ? dist::gather_rows(comm(), fake, dist::shard_counts(cfg_.batch, comm().size()))
+                                      : fake);
       s.entropy = double(e.H.item());
       s.sigma = e.sigma;
       if (lam > 0) loss = fn::lincomb(T(1), adv, T(-lam), e.H);
     }
     opt_g_.zero_grad();
     loss.backward();
+    dist::average_gradients(comm(), G_.parameters());
     opt_g_.step();
     update_ema();
     s.g_adv = double(adv.item());
+    if (comm().is_distributed()) {  // the global batch's losses, the same on every rank
+      double l[2] = {s.d_loss, s.g_adv};
+      comm().all_reduce(l, 2, dist::Reduce::average);
+      s.d_loss = l[0];
+      s.g_adv = l[1];
+    }
     s.iteration = it_;
     return s;
   }
@@ -350,9 +388,20 @@ class GanTrainer {
   }
 
   bool uses_entropy() const { return cfg_.lambda.ever_positive(); }
+  dist::Communicator& comm() { return cfg_.comm ? *cfg_.comm : solo_; }
+  int rank() { return comm().rank(); }
+  bool quiet() { return cfg_.quiet || rank() != 0; }
 
+  // This rank's rows of a global batch. Every rank draws the whole batch from the shared stream
+  // (a few thousand numbers, nothing beside the networks), so N ranks see the very batch one
+  // process sees and a run can resume with a different N.
+  Tensor<T> my_rows(const Tensor<T>& global) {
+    if (!comm().is_distributed()) return global;
+    const dist::Shard sh = dist::shard_of(cfg_.batch, rank(), comm().size());
+    return global.slice_rows(sh.begin, sh.begin + sh.count);
+  }
   // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
-  Tensor<T> latent_batch() { return Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_).to(G_.device()); }
+  Tensor<T> latent_batch() { return my_rows(Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_)).to(G_.device()); }
 
   nn::Module<T>& G_;
   nn::Module<T>& D_;
@@ -363,6 +412,7 @@ class GanTrainer {
   Rng rng_;
   std::vector<Tensor<T>> ema_;
   IterationHook hook_;
+  dist::Solo solo_;
   int64_t it_ = 0, last_ckpt_ = 0;
 };
 

@@ -6,6 +6,22 @@
 
 namespace entropic::nn {
 
+template <class T>
+class BatchNorm1d;
+
+namespace detail {
+// Installed while a data-parallel step runs (dist/data_parallel.hpp): training-mode batch
+// statistics then span the rows of every rank, as PyTorch's SyncBatchNorm. Thread-local, so a
+// picture drawn between steps, or another thread, normalises over its own rows only.
+template <class T>
+struct BatchNormSync {
+  virtual ~BatchNormSync() = default;
+  virtual Var<T> forward(const Var<T>& x, BatchNorm1d<T>& bn) = 0;
+};
+template <class T>
+inline thread_local BatchNormSync<T>* batchnorm_sync = nullptr;
+}  // namespace detail
+
 template <class T = float>
 class BatchNorm1d : public Module<T> {
  public:
@@ -22,6 +38,7 @@ class BatchNorm1d : public Module<T> {
   }
 
   Var<T> forward(const Var<T>& x) override {
+    if (this->training_ && detail::batchnorm_sync<T>) return detail::batchnorm_sync<T>->forward(x, *this);
     return fn::batchnorm1d(x, weight, bias, running_mean, running_var, this->training_, eps_,
                            momentum_);
   }
@@ -35,6 +52,9 @@ class BatchNorm1d : public Module<T> {
     out.push_back({prefix + "running_mean", &running_mean});
     out.push_back({prefix + "running_var", &running_var});
   }
+
+  double eps() const { return eps_; }
+  double momentum() const { return momentum_; }
 
   Var<T> weight, bias;
   Tensor<T> running_mean, running_var;
