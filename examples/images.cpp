@@ -14,6 +14,7 @@
 #include <entropic/io/json.hpp>
 #include <entropic_tools/image_experiment.hpp>
 #include <entropic_tools/cli.hpp>
+#include <entropic_tools/job.hpp>
 
 #include <cstdio>
 #include <sstream>
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (!a.parse(argc, argv)) return 0;
 
     const Device device = parse_device(a.str("device"));
+    tools::Job job(&argc, &argv, device, "images");  // under mpirun: this rank's part
     require_device_available(device, "images");
     const data::ImageDataset data =
         a.str("data") == "digits" ? data::load_sklearn_digits() : data::load_mnist_dir(a.str("data"));
@@ -69,7 +71,10 @@ int main(int argc, char** argv) {
     cfg.out_dir = a.str("out");
     cfg.log_every = std::min<int64_t>(100, per_epoch);
     cfg.resume = !a.has("fresh");
-    cfg.quiet = a.has("quiet");
+    cfg.quiet = a.has("quiet") || !job.leader();
+    cfg.comm = job.comm();
+    // Synchronised BatchNorm runs on host tensors; GPU ranks normalise over their own rows.
+    if (device == Device::cuda) cfg.batchnorm = gan::BatchNormMode::per_rank;
     if (!cfg.quiet)
       std::printf("images: %s (%lld images, %dx%d), lambda %g (%s on %s), %lld iterations (%lld per epoch), batch "
                   "%lld, %d threads, out %s\n",
@@ -82,6 +87,7 @@ int main(int argc, char** argv) {
     };
     const gan::ImageOutcome o = gan::run_image_experiment(e, data, &eval, note);
     const gan::ImageMetrics& m = o.metrics;
+    if (!job.leader()) return 0;  // the leader writes and reports
 
     json::Value js = json::Value::object();
     js.set("data", data.name);

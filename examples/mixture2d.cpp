@@ -9,6 +9,7 @@
 #include <entropic/entropic.hpp>
 #include <entropic_tools/experiment.hpp>
 #include <entropic_tools/cli.hpp>
+#include <entropic_tools/job.hpp>
 
 #include <cstdio>
 
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     if (!a.parse(argc, argv)) return 0;
 
     const Device device = parse_device(a.str("device"));
+    tools::Job job(&argc, &argv, device, "mixture2d");  // under mpirun: this rank's part
     require_device_available(device, "mixture2d");
     gan::MixtureExperiment e = gan::recommended_mixture_experiment(a.str("dataset"));
     e.device = device;
@@ -88,18 +90,24 @@ int main(int argc, char** argv) {
     cfg.checkpoint_every = a.integer("checkpoint-every");
     cfg.log_every = a.integer("log-every");
     cfg.resume = !a.has("fresh");
-    cfg.quiet = a.has("quiet");
+    cfg.quiet = a.has("quiet") || !job.leader();
+    cfg.comm = job.comm();
+    // Synchronised BatchNorm runs on host tensors; GPU ranks normalise over their own rows.
+    if (device == Device::cuda) cfg.batchnorm = gan::BatchNormMode::per_rank;
     const gan::Mixture mix = gan::mixture_by_name(e.dataset);
     if (!cfg.quiet)
       std::printf("mixture2d: %s, lambda %g (%s), Adam G %g / D %g%s, %lld iterations, batch %lld, %s, out %s\n",
                   mix.name.c_str(), cfg.lambda.value, gan::describe_entropy(e).c_str(), cfg.adam_g.lr, cfg.adam_d.lr,
                   cfg.lr.d_warmup > 0 ? (" warmed up over " + std::to_string(cfg.lr.d_warmup)).c_str() : "",
                   (long long)cfg.iters, (long long)cfg.batch,
-                  device == Device::cuda ? ("cuda: " + cuda_runtime().device_name()).c_str()
-                                         : (std::to_string(num_threads()) + " cpu threads").c_str(),
+                  ((job.size() > 1 ? std::to_string(job.size()) + " ranks of " : std::string()) +
+                   (device == Device::cuda ? "cuda: " + cuda_runtime().device_name()
+                                           : std::to_string(num_threads()) + " cpu threads"))
+                      .c_str(),
                   cfg.out_dir.c_str());
     const gan::MixtureOutcome o = gan::run_mixture_experiment(e);
     const gan::ModeMetrics& m = o.metrics;
+    if (!job.leader()) return 0;  // the leader writes and reports
     gan::write_mixture_outcome(e, o);
     if (!cfg.quiet)
       std::printf("wrote %s/samples.png, samples.csv, metrics.json%s\n", cfg.out_dir.c_str(),

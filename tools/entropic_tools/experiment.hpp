@@ -152,7 +152,8 @@ inline MixtureOutcome run_mixture_experiment(const MixtureExperiment& e) {
     return samples;
   };
   std::ofstream snapshots;
-  if (e.snapshot_every > 0 && !cfg.out_dir.empty()) {
+  const bool leader = !cfg.comm || cfg.comm->rank() == 0;  // on several ranks, rank 0 writes
+  if (e.snapshot_every > 0 && !cfg.out_dir.empty() && leader) {
     check(e.snapshot_every <= cfg.iters, "mixture: snapshot_every (", e.snapshot_every,
           ") must not exceed the run's iterations (", cfg.iters, ")");
     std::filesystem::create_directories(cfg.out_dir);

@@ -110,7 +110,7 @@ inline ImageOutcome run_image_experiment(const ImageExperiment& e, const data::I
     return x;
   };
   auto entropy_fn = image_entropy_fn(e, nets.D);
-  const bool files = !cfg.out_dir.empty();
+  const bool files = !cfg.out_dir.empty() && (!cfg.comm || cfg.comm->rank() == 0);  // rank 0 writes
   const int scale = grid_scale(data.side);
   auto grid = [&](const std::string& name) {
     const std::string path = cfg.out_dir + "/" + name;
