@@ -5,7 +5,10 @@
 // Every rank runs the one-process reference itself, so nothing but the trainer is compared.
 #include "mpi_main.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "entropic/gan/networks.hpp"
 #include "entropic/gan/trainer.hpp"
@@ -22,7 +25,8 @@ struct Run {
 };
 
 // Small networks, so 50 steps on 4 oversubscribed ranks take seconds.
-std::unique_ptr<Run> make_run(dist::Communicator* comm, const std::string& estimator, gan::BatchNormMode bn) {
+std::unique_ptr<Run> make_run(dist::Communicator* comm, const std::string& estimator, gan::BatchNormMode bn,
+                              int64_t iters = 50) {
   auto run = std::make_unique<Run>();
   Rng init(7);
   // The ring's generator, narrowed, without the biases before BatchNorm: a bias there has a
@@ -39,7 +43,7 @@ std::unique_ptr<Run> make_run(dist::Communicator* comm, const std::string& estim
       .template emplace<nn::Linear<T>>(32, 2, init, lin);
   run->D = gan::mixture_discriminator<T>(init, 16, 3);
   gan::TrainConfig cfg;
-  cfg.iters = 50;
+  cfg.iters = iters;
   cfg.batch = 24;  // 1, 2, 3 and 4 ranks divide it
   cfg.latent = 2;
   cfg.seed = 3;
@@ -116,6 +120,29 @@ TEST_CASE("N ranks with batch B over N train as one process with batch B, KDE an
     par->trainer->swap_ema();
     compare_modules(par->G, ref->G, "G_ema.");
   }
+}
+
+// Every rank draws the whole global batch from the checkpointed stream, so a run stopped on N
+// ranks goes on in one process as if it had never been split.
+TEST_CASE("a checkpoint written on N ranks resumes in one process") {
+  dist::MpiCommunicator comm;
+  double tag = comm.rank() == 0 ? double(::getpid()) : 0.0;  // rank 0's pid names the file
+  comm.all_reduce(&tag, 1, dist::Reduce::sum);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("entropic-dist-" + std::to_string(long(tag)) + ".safetensors")).string();
+  auto par = make_run(&comm, "kde", gan::BatchNormMode::synchronised, 30);
+  for (int it = 0; it < 20; ++it) par->trainer->step();
+  if (comm.rank() != 0) return;
+  par->trainer->save_checkpoint(path);
+  auto resumed = make_run(nullptr, "kde", gan::BatchNormMode::synchronised, 30);
+  resumed->trainer->load_checkpoint(path);
+  std::filesystem::remove(path);
+  CHECK(resumed->trainer->iteration() == 20);
+  auto ref = make_run(nullptr, "kde", gan::BatchNormMode::synchronised, 30);
+  for (int it = 0; it < 30; ++it) ref->trainer->step();
+  for (int it = 0; it < 10; ++it) resumed->trainer->step();
+  compare_modules(resumed->G, ref->G, "G.");
+  compare_modules(resumed->D, ref->D, "D.");
 }
 
 // Per-rank BatchNorm differs from one process by design; every rank must still hold the same
