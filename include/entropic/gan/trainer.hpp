@@ -65,6 +65,10 @@ struct TrainConfig {
   // out_dir must be visible to all; a run may resume with another N).
   dist::Communicator* comm = nullptr;
   BatchNormMode batchnorm = BatchNormMode::synchronised;
+  // On several ranks the entropy function normally gets the gathered global batch. true: it
+  // gets this rank's rows and itself returns the global batch's H (dist::kde_entropy_rows,
+  // which divides the n x n work over the ranks).
+  bool entropy_split_rows = false;
 };
 
 // The entropy weight at iteration `it` (1-based) of a run with this configuration.
@@ -259,9 +263,9 @@ class GanTrainer {
     s.lambda = lam;
     if (uses_entropy()) {  // also while lambda is 0 in the schedule, so the log shows H throughout
       // On several ranks, the entropy of the global batch: every rank's samples, gathered.
-      EntropyTerm<T> e = entropy_(comm().is_distributed()
-                                      ? dist::gather_rows(comm(), fake, dist::shard_counts(cfg_.batch, comm().size()))
-                                      : fake);
+      const bool gather = comm().is_distributed() && !cfg_.entropy_split_rows;
+      EntropyTerm<T> e =
+          entropy_(gather ? dist::gather_rows(comm(), fake, dist::shard_counts(cfg_.batch, comm().size())) : fake);
       s.entropy = double(e.H.item());
       s.sigma = e.sigma;
       if (lam > 0) loss = fn::lincomb(T(1), adv, T(-lam), e.H);
