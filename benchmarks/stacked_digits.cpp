@@ -16,6 +16,7 @@
 #include <entropic/data/stacked.hpp>
 #include <entropic_tools/cli.hpp>
 #include <entropic_tools/digit_classifier.hpp>
+#include <entropic_tools/job.hpp>
 #include <entropic_tools/stacked_experiment.hpp>
 
 #include "common.hpp"
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <vector>
 
 using namespace entropic;
@@ -48,6 +50,10 @@ int main(int argc, char** argv) {
         .option("score", "", "only score this samples.csv (raw pixel scale) with the classifier, then exit")
         .flag("small-d", "the quarter-width discriminator (pixels -> 128 -> 64 -> 1)");
     if (!a.parse(argc, argv)) return 0;
+    // Under mpirun every rank trains its share of each run; rank 0 alone prints and writes.
+    tools::Job job(&argc, &argv, Device::cpu, "stacked_digits");
+    if (!job.leader()) check(std::freopen("/dev/null", "w", stdout) != nullptr, "stacked_digits: cannot silence rank ",
+                             job.rank(), "'s output");
     const data::ImageDataset base =
         a.str("data") == "digits" ? data::load_sklearn_digits() : data::load_mnist_dir(a.str("data"));
     data::check_stackable(base);
@@ -59,7 +65,9 @@ int main(int argc, char** argv) {
     gan::ClassifierOptions co;
     co.iters = a.integer("classifier-iters");
     gan::ClassifierReport cr;
-    gan::DigitClassifier clf = gan::load_or_train_classifier(cpath, base, co, &cr, note);
+    // The other ranks train the same classifier without saving it, unless rank 0's is there.
+    const std::string my_cpath = job.leader() || std::filesystem::exists(cpath) ? cpath : std::string();
+    gan::DigitClassifier clf = gan::load_or_train_classifier(my_cpath, base, co, &cr, note);
     std::printf("mode classifier: held-out accuracy %.2f%% (%lld images), train %.2f%% (%lld images), %lld steps\n",
                 100 * cr.heldout_accuracy, (long long)cr.heldout_size, 100 * cr.train_accuracy,
                 (long long)cr.train_size, (long long)cr.iters);
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
       for (int s = first; s < first + seeds; ++s) {
         gan::StackedExperiment e;
         e.small_d = small;
+        e.image.train.comm = job.comm();
         e.eval_samples = n_eval;
         e.image.estimator = a.str("estimator");
         e.image.entropy_space = a.str("entropy-space");

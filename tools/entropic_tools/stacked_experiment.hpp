@@ -194,7 +194,7 @@ inline StackedOutcome run_stacked_experiment(const StackedExperiment& s, const d
   out.samples = generate_fixed(G, s.eval_samples, 54321);
   out.modes = stacked_modes(classifier.predict_stacked(out.samples));
   out.confident = classifier.confident_fraction(out.samples);
-  if (!cfg.out_dir.empty()) {
+  if (!cfg.out_dir.empty() && (!cfg.comm || cfg.comm->rank() == 0)) {  // on several ranks, rank 0 writes
     const std::string dir = cfg.out_dir;
     write_samples_csv(dir + "/samples.csv", out.samples, pixel_max);
     write_stacked_grid(dir + "/samples.png", generate_fixed(G, int64_t(s.grid) * s.grid), base.side, s.grid,
