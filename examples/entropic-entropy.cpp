@@ -11,6 +11,7 @@
 // both give the same value to the bit. docs/entropy-cli.md has the details.
 #include <entropic/entropy/kde.hpp>
 #include <entropic/entropy/knn.hpp>
+#include <entropic/gan/progress.hpp>
 #include <entropic/io/csv.hpp>
 #include <entropic/io/json.hpp>
 #include <entropic_tools/cli.hpp>
@@ -52,12 +53,7 @@ class KdeBar {
   }
 
  private:
-  static std::string clock(double s) {
-    char b[32];
-    const long v = long(s + 0.5);
-    std::snprintf(b, sizeof b, "%ld:%02ld", v / 60, v % 60);
-    return b;
-  }
+  static std::string clock(double s) { return gan::format_clock(s); }
   bool tty_;
   std::chrono::steady_clock::time_point t0_;
   double last_ = -1;

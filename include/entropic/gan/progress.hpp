@@ -9,6 +9,14 @@
 
 namespace entropic::gan {
 
+// Seconds as minutes:seconds ("12:05"), rounded to the second: elapsed times and ETAs.
+inline std::string format_clock(double s) {
+  char b[32];
+  const long v = long(s + 0.5);
+  std::snprintf(b, sizeof b, "%ld:%02ld", v / 60, v % 60);
+  return b;
+}
+
 class Progress {
  public:
   Progress(int64_t total, int64_t start, int64_t line_every, FILE* out = stdout)
@@ -41,12 +49,7 @@ class Progress {
   }
 
  private:
-  static std::string clock(double s) {
-    char b[32];
-    const long v = long(s + 0.5);
-    std::snprintf(b, sizeof b, "%ld:%02ld", v / 60, v % 60);
-    return b;
-  }
+  static std::string clock(double s) { return format_clock(s); }
   int64_t total_, start_, every_;
   FILE* out_;
   bool tty_;
