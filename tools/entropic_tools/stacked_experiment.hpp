@@ -149,19 +149,6 @@ inline void write_mode_histogram(const std::string& path, const std::vector<int6
   io::write_png(path, w, h, 3, px.data());
 }
 
-// The small discriminator of the PacGAN Table 3 analogue: the seed's D at a quarter of its width,
-// pixels -> 128 -> 64 -> 1 with LeakyReLU(0.2).
-template <class T>
-nn::Sequential<T> small_image_discriminator(Rng& rng, int64_t pixels) {
-  nn::Sequential<T> d;
-  d.template emplace<nn::Linear<T>>(pixels, 128, rng)
-      .template emplace<nn::LeakyReLU<T>>(0.2)
-      .template emplace<nn::Linear<T>>(128, 64, rng)
-      .template emplace<nn::LeakyReLU<T>>(0.2)
-      .template emplace<nn::Linear<T>>(64, 1, rng);
-  return d;
-}
-
 struct StackedExperiment {
   ImageExperiment image;          // entropy estimate and training settings (image.train)
   bool small_d = false;           // the quarter-width discriminator
@@ -186,7 +173,8 @@ inline StackedOutcome run_stacked_experiment(const StackedExperiment& s, const d
   Rng init(cfg.seed);
   nn::Sequential<float> G = image_generator<float>(init, pixels);
   nn::Sequential<float> D =
-      s.small_d ? small_image_discriminator<float>(init, pixels) : image_discriminator<float>(init, pixels);
+      // The small discriminator of the PacGAN Table 3 analogue: the seed's D at a quarter of its width.
+      s.small_d ? image_discriminator<float>(init, pixels, 128, 64) : image_discriminator<float>(init, pixels);
   auto real = [&base](int64_t batch, Rng& rng) { return data::draw_stacked_batch(base, batch, rng); };
   GanTrainer<float> trainer(G, D, cfg, real, image_entropy_fn(s.image, D));
   StackedOutcome out;

@@ -46,14 +46,15 @@ nn::Sequential<T> image_generator(Rng& rng, int64_t pixels = 784, int64_t latent
 }
 
 template <class T>
-nn::Sequential<T> image_discriminator(Rng& rng, int64_t pixels = 784) {
-  check(pixels > 0, "image_discriminator: pixels must be positive, got ", pixels);
+nn::Sequential<T> image_discriminator(Rng& rng, int64_t pixels = 784, int64_t width1 = 512, int64_t width2 = 256) {
+  check(pixels > 0 && width1 > 0 && width2 > 0, "image_discriminator: pixels and widths must be positive, got ",
+        pixels, ", ", width1, ", ", width2);
   nn::Sequential<T> d;
-  d.template emplace<nn::Linear<T>>(pixels, 512, rng)
+  d.template emplace<nn::Linear<T>>(pixels, width1, rng)
       .template emplace<nn::LeakyReLU<T>>(0.2)
-      .template emplace<nn::Linear<T>>(512, 256, rng)
+      .template emplace<nn::Linear<T>>(width1, width2, rng)
       .template emplace<nn::LeakyReLU<T>>(0.2)
-      .template emplace<nn::Linear<T>>(256, 1, rng);
+      .template emplace<nn::Linear<T>>(width2, 1, rng);
   return d;
 }
 
