@@ -277,8 +277,12 @@ class GanTrainer {
     update_ema();
     s.g_adv = double(adv.item());
     if (comm().is_distributed()) {  // the global batch's losses, the same on every rank
-      double l[2] = {s.d_loss, s.g_adv};
-      comm().all_reduce(l, 2, dist::Reduce::average);
+      Tensor<double> l({2});
+      l[0] = s.d_loss;
+      l[1] = s.g_adv;
+      Tensor<double> on = l.to(comm().device());  // NCCL reduces device memory only
+      dist::all_reduce(comm(), on, dist::Reduce::average);
+      l = on.to(Device::cpu);
       s.d_loss = l[0];
       s.g_adv = l[1];
     }
