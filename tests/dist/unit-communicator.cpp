@@ -2,6 +2,9 @@
 // autograd node, and SyncBatchNorm against BatchNorm1d on one rank (it must be the same function).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "entropic/autograd/functions.hpp"
 #include "entropic/dist/data_parallel.hpp"
 #include "entropic/nn/batchnorm.hpp"
@@ -95,4 +98,20 @@ TEST_CASE("SyncBatchNormScope routes BatchNorm1d only while it lives and only on
     CHECK(nn::detail::batchnorm_sync<float> == nullptr);  // one rank: nothing to synchronise
   }
   CHECK(nn::detail::batchnorm_sync<float> == nullptr);
+}
+
+TEST_CASE("a collective's deadline comes from the argument, ENTROPIC_DIST_TIMEOUT or 300 s, and bad values are refused") {
+  const char* saved = std::getenv("ENTROPIC_DIST_TIMEOUT");
+  const std::string keep = saved ? saved : "";
+  ::unsetenv("ENTROPIC_DIST_TIMEOUT");
+  CHECK(dist::detail::timeout_seconds(0) == 300.0);
+  CHECK(dist::detail::timeout_seconds(2.5) == 2.5);
+  ::setenv("ENTROPIC_DIST_TIMEOUT", "12", 1);
+  CHECK(dist::detail::timeout_seconds(0) == 12.0);
+  for (const char* bad : {"0", "-3", "ten", "5s", ""}) {
+    ::setenv("ENTROPIC_DIST_TIMEOUT", bad, 1);
+    CHECK_THROWS_WITH(dist::detail::timeout_seconds(0), doctest::Contains("must be a positive number of seconds"));
+  }
+  if (saved) ::setenv("ENTROPIC_DIST_TIMEOUT", keep.c_str(), 1);
+  else ::unsetenv("ENTROPIC_DIST_TIMEOUT");
 }

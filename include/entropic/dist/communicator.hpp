@@ -7,7 +7,9 @@
 // and NCCL themselves. An implementation fails (or aborts the job) with a message naming the
 // collective when one does not complete in time, so a dead rank cannot leave the others hanging.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <string>
@@ -89,6 +91,18 @@ inline std::vector<int64_t> shard_counts(int64_t n, int size, int64_t row_length
 }
 
 namespace detail {
+// A collective's deadline: `seconds` when positive, else ENTROPIC_DIST_TIMEOUT, else 300 s.
+inline double timeout_seconds(double seconds) {
+  if (seconds > 0) return seconds;
+  const char* e = std::getenv("ENTROPIC_DIST_TIMEOUT");
+  if (!e) return 300.0;
+  char* end = nullptr;
+  const double v = std::strtod(e, &end);
+  check(end != e && *end == '\0' && v > 0 && std::isfinite(v),
+        "dist: ENTROPIC_DIST_TIMEOUT must be a positive number of seconds, got '", e, "'");
+  return v;
+}
+
 template <class T>
 void check_on(const Communicator& comm, const Tensor<T>& t, const char* op) {
   check(t.defined(), "dist::", op, ": the tensor is undefined");

@@ -63,13 +63,7 @@ class MpiCommunicator final : public Communicator {
     check(init, "dist: MPI is not initialised; create an entropic::dist::MpiSession in main first");
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
-    timeout_s_ = timeout_s;
-    if (timeout_s_ <= 0) {
-      const char* e = std::getenv("ENTROPIC_DIST_TIMEOUT");
-      timeout_s_ = e ? std::atof(e) : 300.0;
-      check(timeout_s_ > 0, "dist: ENTROPIC_DIST_TIMEOUT must be a positive number of seconds, got '",
-            e ? e : "", "'");
-    }
+    timeout_s_ = detail::timeout_seconds(timeout_s);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }

@@ -43,12 +43,7 @@ class NcclCommunicator final : public Communicator {
     check(local_rank_ < devices, "dist: rank ", rank_, " is number ", local_rank_, " on its node, which has ",
           devices, " GPU(s); start at most one rank per GPU (NCCL refuses two ranks on one GPU)");
     cuda_ok(cudaSetDevice(local_rank_), "cudaSetDevice");
-    timeout_s_ = timeout_s;
-    if (timeout_s_ <= 0) {
-      const char* e = std::getenv("ENTROPIC_DIST_TIMEOUT");
-      timeout_s_ = e ? std::atof(e) : 300.0;
-      check(timeout_s_ > 0, "dist: ENTROPIC_DIST_TIMEOUT must be a positive number of seconds");
-    }
+    timeout_s_ = detail::timeout_seconds(timeout_s);
     ncclUniqueId id;
     if (rank_ == 0) nccl_ok(ncclGetUniqueId(&id), "ncclGetUniqueId");
     MPI_Bcast(&id, int(sizeof id), MPI_BYTE, 0, world);
