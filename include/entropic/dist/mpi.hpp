@@ -3,9 +3,9 @@
 //
 // Every collective is posted non-blocking and waited for with a deadline (ENTROPIC_DIST_TIMEOUT
 // seconds, default 300): a rank that has died or stopped calling collectives makes the others
-// print which collective stalled and abort the job, instead of hanging it. The wait sleeps
-// between polls, so ranks oversubscribing the cores (mpirun --oversubscribe) do not starve the
-// rank they are waiting for.
+// print which collective stalled and abort the job, instead of hanging it. The wait yields the
+// core between polls, so ranks oversubscribing the cores (mpirun --oversubscribe) do not starve
+// the rank they are waiting for.
 #pragma once
 #include <mpi.h>
 
@@ -128,15 +128,26 @@ class MpiCommunicator final : public Communicator {
     wait(req, "reduce_scatter");
   }
 
+  // MPI progresses a non-blocking collective only inside MPI calls, so the wait polls without
+  // sleeping: a sleep between polls stalls every round of a large all-reduce (measured: a ring
+  // step on 2 ranks went from ~20 to 68 ms with 20 us sleeps). Yielding instead lets a rank that
+  // shares the core run. Only a wait past 100 ms, which no healthy step has, sleeps 1 ms a poll.
   void wait(MPI_Request& req, const char* op) {
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
+    bool patient = false;
     for (long polls = 0;; ++polls) {
       int done = 0;
       MPI_Test(&req, &done, MPI_STATUS_IGNORE);
       if (done) return;
-      if (polls > 200) std::this_thread::sleep_for(std::chrono::microseconds(polls > 20000 ? 1000 : 20));
-      if ((polls & 63) == 0 && std::chrono::duration<double>(clock::now() - t0).count() > timeout_s_) {
+      if (patient)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      else
+        std::this_thread::yield();
+      if ((polls & 63) != 0) continue;
+      const double waited = std::chrono::duration<double>(clock::now() - t0).count();
+      patient = waited > 0.1;
+      if (waited > timeout_s_) {
         std::fprintf(stderr,
                      "entropic: rank %d of %d: %s did not complete within %g s: another rank has died or "
                      "stopped calling the collectives. Aborting the job (ENTROPIC_DIST_TIMEOUT sets the wait).\n",
