@@ -135,6 +135,28 @@ inline thread_local Block* tl_block = nullptr;
 inline thread_local unsigned tl_linear = 0;
 inline std::mutex launch_mutex;
 
+// What a program asked of the "device", so that a test can require a training step to make no
+// host round trip and bound its launches: a GPU counts none of this, but every launch and every
+// wait here goes through the same few functions. Atomics: kernels may be launched from any
+// thread (launches are serialised, waits are not).
+struct Counts {
+  std::int64_t launches = 0;         // kernel launches that passed the configuration checks
+  std::int64_t synchronisations = 0; // the host waited for the device (stream, device or event)
+  std::int64_t device_to_host = 0;   // copies of device memory to the host
+};
+struct Counters {
+  std::atomic<std::int64_t> launches{0}, synchronisations{0}, device_to_host{0};
+};
+inline Counters counters;
+inline Counts counts() {
+  return {counters.launches.load(), counters.synchronisations.load(), counters.device_to_host.load()};
+}
+inline void reset_counts() {
+  counters.launches = 0;
+  counters.synchronisations = 0;
+  counters.device_to_host = 0;
+}
+
 }  // namespace cuemu
 
 inline thread_local uint3 threadIdx, blockIdx;
@@ -285,6 +307,7 @@ class Workers {
 template <class... P, class... A>
 cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, A&&... args) {
   if (const cudaError_t e = check_config(grid, block, smem); e != cudaSuccess) return e;
+  counters.launches.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard guard(launch_mutex);
   const unsigned n = block.x * block.y * block.z;
   Block blk;

@@ -24,8 +24,18 @@ inline cudaError_t cudaFree(void* p) {
   std::free(p);
   return cudaSuccess;
 }
-inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind, cudaStream_t) {
+// Copies to the host and waits are counted (cuemu::counts()): on a GPU each wait stalls the
+// host until the queue drains, which is what a training step must not do.
+inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+  if (kind == cudaMemcpyDeviceToHost) cuemu::counters.device_to_host.fetch_add(1, std::memory_order_relaxed);
   std::memmove(dst, src, bytes);
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  cuemu::counters.synchronisations.fetch_add(1, std::memory_order_relaxed);
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceSynchronize() {
+  cuemu::counters.synchronisations.fetch_add(1, std::memory_order_relaxed);
+  return cudaSuccess;
+}
