@@ -1,6 +1,7 @@
 // How often a training step on Device::cuda waits for the device and how many kernels it
-// launches, counted by the CPU shim (cuemu::counts(), tests/cuda/cuda_cpu_emu.hpp). Shim-only:
-// a GPU keeps no such counts, so this file is compiled into the cuda-emu stack program alone.
+// launches, counted by the CPU shim (cuemu::counts(), tests/cuda/cuda_cpu_emu.hpp), and the
+// shim's CUDA graph capture and replay. Shim-only (a GPU keeps no such counts, and these cases
+// look inside the shim's graphs), so this file is compiled into the cuda-emu stack program alone.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -15,7 +16,7 @@
 namespace {
 using namespace entropic;
 
-TEST_CASE("cuda-emu counts: a launch, a copy to the host and the wait before it are each counted once") {
+TEST_CASE("step counts: a launch, a copy to the host and the wait before it are each counted once") {
   const TensorF x = TensorF::full({}, 3.f, Device::cuda);  // one fill kernel
   cuemu::reset_counts();
   const TensorF y = TensorF::full({}, 4.f, Device::cuda);
@@ -67,7 +68,7 @@ cuemu::Counts count_a_step(gan::GanTrainer<float>& t) {
   return cuemu::counts();
 }
 
-TEST_CASE("cuda-emu counts: a ring GAN training step on cuda does not wait for the device") {
+TEST_CASE("step counts: a ring GAN training step on cuda does not wait for the device") {
   struct Case {
     std::string name;
     double lambda;
@@ -98,7 +99,7 @@ TEST_CASE("cuda-emu counts: a ring GAN training step on cuda does not wait for t
   }
 }
 
-TEST_CASE("cuda-emu counts: run() on cuda reads the figures back only when it uses them") {
+TEST_CASE("step counts: run() on cuda reads the figures back only when it uses them") {
   RingGan g;
   auto t = g.trainer(0.0, entropy::Bandwidth::fixed, 5);
   cuemu::reset_counts();
@@ -110,7 +111,7 @@ TEST_CASE("cuda-emu counts: run() on cuda reads the figures back only when it us
   CHECK(s.d_loss > 0);
 }
 
-TEST_CASE("cuda-emu counts: a divergence on cuda is reported at the next read and keeps the last good checkpoint") {
+TEST_CASE("step counts: a divergence on cuda is reported at the next read and keeps the last good checkpoint") {
   const std::string dir = (std::filesystem::temp_directory_path() / "entropic-emu-diverge").string();
   std::filesystem::remove_all(dir);
   RingGan g;
@@ -143,6 +144,51 @@ TEST_CASE("cuda-emu counts: a divergence on cuda is reported at the next read an
   CHECK(msg.find("The last good checkpoint is " + dir + "/checkpoint.safetensors (iteration 3)") != std::string::npos);
   CHECK(t.iteration() == 6);
   std::filesystem::remove_all(dir);
+}
+
+// The shim's CUDA graphs (cuda_cpu_emu_runtime.hpp): work captured once from the library's ops
+// replays at the captured addresses, so new inputs copied there give what eager launches give.
+TEST_CASE("graphs: ops captured once replay on new inputs as eager launches compute them") {
+  auto& rt = static_cast<cuda::Runtime&>(cuda_runtime());
+  Rng r(7);
+  const int64_t n = 300;
+  TensorF a = TensorF::rand({n}, r, -3, 3).to(Device::cuda);
+  const TensorF b = TensorF::rand({n}, r, -3, 3).to(Device::cuda), t = TensorF::rand({n}, r, 0, 1).to(Device::cuda);
+  REQUIRE(cudaStreamBeginCapture(rt.stream(), cudaStreamCaptureModeGlobal) == cudaSuccess);
+  cuemu::reset_counts();
+  const TensorF y = ops::lincomb(2.f, a, -1.f, b);
+  const TensorF loss = ops::bce_with_logits_scalar(y, t);
+  CHECK(cuemu::counts().launches == 0);  // recorded, not run
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(rt.stream(), &graph) == cudaSuccess);
+  CHECK(graph->work.size() == 3);  // axpby and the reduction's two passes
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess);
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    a.copy_from(TensorF::rand({n}, r, -3, 3));
+    cuemu::reset_counts();
+    REQUIRE(cudaGraphLaunch(exec, rt.stream()) == cudaSuccess);
+    CHECK(cuemu::counts().launches == 3);
+    const TensorF ey = ops::lincomb(2.f, a, -1.f, b);
+    CHECK(y.vec() == ey.vec());
+    CHECK(loss.item() == ops::bce_with_logits_scalar(ey, t).item());
+  }
+  CHECK(cudaGraphExecDestroy(exec) == cudaSuccess);
+  CHECK(cudaGraphDestroy(graph) == cudaSuccess);
+}
+
+TEST_CASE("graphs: a read back while capturing fails and the capture gives no graph") {
+  auto& rt = static_cast<cuda::Runtime&>(cuda_runtime());
+  const TensorF x = TensorF::full({}, 2.f, Device::cuda);
+  REQUIRE(cudaStreamBeginCapture(rt.stream(), cudaStreamCaptureModeGlobal) == cudaSuccess);
+  CHECK(cudaStreamBeginCapture(rt.stream(), cudaStreamCaptureModeGlobal) == cudaErrorIllegalState);
+  CHECK_THROWS_WITH_AS(x.item(), doctest::Contains("cudaErrorStreamCaptureUnsupported"), Error);
+  CUgraph_st stale;
+  cudaGraph_t graph = &stale;
+  CHECK(cudaStreamEndCapture(rt.stream(), &graph) == cudaErrorStreamCaptureInvalidated);
+  CHECK(graph == nullptr);
+  CHECK(x.item() == 2.f);  // after the capture, work runs at once again
 }
 
 }  // namespace
