@@ -64,12 +64,22 @@ inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c,
 // The part of the runtime API that host launchers touch.
 struct CUstream_st;
 using cudaStream_t = CUstream_st*;
-enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorInvalidConfiguration = 9 };
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorIllegalState = 401,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
+};
 inline const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
     case cudaSuccess: return "cudaSuccess";
     case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
     case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+    case cudaErrorIllegalState: return "cudaErrorIllegalState";
+    case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated: return "cudaErrorStreamCaptureInvalidated";
   }
   return "cudaErrorUnknown";
 }
@@ -78,6 +88,9 @@ inline const char* cudaGetErrorString(cudaError_t e) {
     case cudaSuccess: return "no error";
     case cudaErrorInvalidValue: return "invalid argument";
     case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorIllegalState: return "the resource is in an illegal state";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
   }
   return "unknown error";
 }
@@ -134,6 +147,33 @@ struct Block {
 inline thread_local Block* tl_block = nullptr;
 inline thread_local unsigned tl_linear = 0;
 inline std::mutex launch_mutex;
+
+// What a program asked of the "device", so that a test can require a training step to make no
+// host round trip and bound its launches: a GPU counts none of this, but every launch and every
+// wait here goes through the same few functions. Atomics: kernels may be launched from any
+// thread (launches are serialised, waits are not).
+struct Counts {
+  std::int64_t launches = 0;         // kernel launches that passed the configuration checks
+  std::int64_t synchronisations = 0; // the host waited for the device (stream, device or event)
+  std::int64_t device_to_host = 0;   // copies of device memory to the host
+};
+struct Counters {
+  std::atomic<std::int64_t> launches{0}, synchronisations{0}, device_to_host{0};
+};
+inline Counters counters;
+inline Counts counts() {
+  return {counters.launches.load(), counters.synchronisations.load(), counters.device_to_host.load()};
+}
+inline void reset_counts() {
+  counters.launches = 0;
+  counters.synchronisations = 0;
+  counters.device_to_host = 0;
+}
+
+// While a stream is captured (cudaStreamBeginCapture, cuda_cpu_emu_runtime.hpp) its work is
+// appended here instead of run, with the arguments it was given, and a graph replays it in
+// order: as on a GPU, a replay reads and writes the addresses seen at capture.
+inline std::vector<std::function<void()>>* capture = nullptr;
 
 }  // namespace cuemu
 
@@ -282,9 +322,25 @@ class Workers {
 };
 
 // kernel<<<grid, block, smem>>>(args...), executed now; returns what the launch would report.
+template <class... P>
+void run(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, const std::tuple<P...>& params);
+
 template <class... P, class... A>
 cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, A&&... args) {
   if (const cudaError_t e = check_config(grid, block, smem); e != cudaSuccess) return e;
+  // The kernel's parameters are copied once, as the launch does on a GPU.
+  std::tuple<P...> params(std::forward<A>(args)...);
+  if (capture)
+    capture->push_back([=] { run(kernel, grid, block, smem, params); });
+  else
+    run(kernel, grid, block, smem, params);
+  return cudaSuccess;
+}
+
+// Executes a launch now; every kernel execution, eager or replayed from a graph, is counted.
+template <class... P>
+void run(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, const std::tuple<P...>& params) {
+  counters.launches.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard guard(launch_mutex);
   const unsigned n = block.x * block.y * block.z;
   Block blk;
@@ -300,8 +356,7 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
     for (unsigned w = 0; w < blk.warps.size(); ++w) blk.warps[w]->bar.reset(std::min(32u, n - 32 * w));
   };
   reset_barriers();
-  // The kernel's parameters are copied once, as the launch does on a GPU.
-  auto body = [&, params = std::tuple<P...>(std::forward<A>(args)...)](unsigned t) {
+  auto body = [&](unsigned t) {
     tl_block = &blk;
     tl_linear = t;
     threadIdx = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
@@ -321,7 +376,6 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
         }
   };
   Workers::instance().run(n, body);
-  return cudaSuccess;
 }
 
 }  // namespace cuemu

@@ -105,10 +105,10 @@ Var<T> maxout(const Var<T>& x, int64_t pieces) {
 // mean over elements of BCE(sigmoid(z), t), computed stably from the logits z.
 template <class T>
 Var<T> bce_with_logits(const Var<T>& z, const Tensor<T>& target) {
-  const T loss = T(ops::bce_with_logits(z.value(), target));
-  return make_result<T>(Tensor<T>::full({}, loss, z.value().device()), "bce_with_logits", {z},
+  // The loss and its gradient stay on z's device: a training step on cuda reads nothing back.
+  return make_result<T>(ops::bce_with_logits_scalar(z.value(), target), "bce_with_logits", {z},
                         [z, target](const Tensor<T>& dl) {
-    Var<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl.item()));
+    Var<T>::accumulate_grad(*z.state(), ops::bce_with_logits_backward(z.value(), target, dl));
   });
 }
 

@@ -260,6 +260,12 @@ class Kernels final : public ops::CudaKernels<T> {
   void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, double scale) override {
     cuda::bce_with_logits_backward(z, t, dz, n, scale, rt_.stream());
   }
+  void bce_with_logits_forward(const T* z, const T* t, int64_t n, T* loss) override {
+    cuda::bce_with_logits_forward(z, t, n, loss, rt_.scratch(), rt_.stream());
+  }
+  void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, const T* dloss) override {
+    cuda::bce_with_logits_backward(z, t, dz, n, dloss, rt_.stream());
+  }
 
   double sum(const T* x, int64_t n) override {
     double* s = rt_.scratch();
@@ -293,6 +299,15 @@ class Kernels final : public ops::CudaKernels<T> {
   }
   void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse, double dH,
                     T* dx) override {
+    cuda::kde_backward(x, n, d, sigma, leave_one_out, row_lse, dH, dx, rt_.stream());
+  }
+  void kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p, T* row_lse,
+                   T* H) override {
+    cuda::kde_forward(x, n, d, sigma, leave_one_out, log_p, row_lse, rt_.stream());
+    cuda::kde_entropy(log_p, n, H, rt_.scratch(), rt_.stream());
+  }
+  void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse,
+                    const T* dH, T* dx) override {
     cuda::kde_backward(x, n, d, sigma, leave_one_out, row_lse, dH, dx, rt_.stream());
   }
 

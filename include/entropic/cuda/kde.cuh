@@ -4,7 +4,8 @@
 //   log p_i   = row_lse_i - log |S_i| - (d/2) log(2 pi sigma^2)
 //   dH/dx_k   = dH/(n sigma^2) sum_j (w_kj + w_jk)(x_k - x_j),  w_ij = exp(e_ij - row_lse_i)
 // Saved for backward: row_lse (n,). Backward OVERWRITES dx. H = -(1/n) sum_i log p_i is one
-// reduce.cuh sum over log_p (see kde_entropy).
+// reduce.cuh sum over log_p (see kde_entropy). H and dH can stay on the device (a training
+// step then reads neither back): kde_entropy writes H as a T, kde_backward reads dH from a pointer.
 //
 // v1 streaming, never the n x n matrix. A block of 32 x 8 threads owns a tile of 32 rows;
 // thread (tx, ty) owns rows ty*4 .. ty*4+3 and, in every 32-column tile, column tx. Column
@@ -149,7 +150,10 @@ ENTROPIC_UNROLL
 // dx (n, d) = scale * sum_j a_kj (x_k - x_j), scale = dH / (n sigma^2)  (OVERWRITES dx)
 template <class T>
 __global__ void __launch_bounds__(kKdeThreads)
-    kde_backward_kernel(const T* x, int64_t n, int64_t d, T neg_half_inv_var, const T* row_lse, T scale, T* dx) {
+    kde_backward_kernel(const T* x, int64_t n, int64_t d, T neg_half_inv_var, const T* row_lse, T scale,
+                        const T* dH, double n_var, T* dx) {
+  // Rounded as the host rounds T(dH / (n sigma^2)), so both launchers give the same bits.
+  if (dH) scale = T(double(*dH) / n_var);
   ENTROPIC_DYNAMIC_SHARED(T, smem);
   T* sI = smem;                                  // (TR, DK+1)
   T* sJ = smem + kKdeRows * (kKdeChunk + 1);     // (TC, DK+1)
@@ -226,9 +230,10 @@ void kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_
          row_lse);
 }
 
-// H[0] = -(1/n) sum_i log_p[i] (double, on the device). work: kSumBlocks doubles.
-template <class T>
-void kde_entropy(const T* log_p, int64_t n, double* H, double* work, cudaStream_t stream) {
+// H[0] = O(-(1/n) sum_i log_p[i]), on the device: O double, or T for H as a tensor element.
+// work: kSumBlocks doubles.
+template <class T, class O>
+void kde_entropy(const T* log_p, int64_t n, O* H, double* work, cudaStream_t stream) {
   reduce_sum(NegLogP<T>{log_p}, n, 1.0 / double(n), H, work, stream);
 }
 
@@ -239,7 +244,17 @@ void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one
   detail::kde_check(n, d, sigma, leave_one_out);
   launch(kde_backward_kernel<T>, dim3(unsigned(ceil_div(n, kKdeRows))), dim3(kKdeCols, kKdeRowGroups),
          kde_smem_bytes<T>(true), stream, x, n, d, T(-0.5 / (sigma * sigma)), row_lse,
-         T(dH / (double(n) * sigma * sigma)), dx);
+         T(dH / (double(n) * sigma * sigma)), static_cast<const T*>(nullptr), 0.0, dx);
+}
+
+// As above with dH read on the device (dH: one T there), e.g. the upstream gradient of a loss.
+template <class T>
+void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse, const T* dH,
+                  T* dx, cudaStream_t stream) {
+  detail::kde_check(n, d, sigma, leave_one_out);
+  launch(kde_backward_kernel<T>, dim3(unsigned(ceil_div(n, kKdeRows))), dim3(kKdeCols, kKdeRowGroups),
+         kde_smem_bytes<T>(true), stream, x, n, d, T(-0.5 / (sigma * sigma)), row_lse, T(0), dH,
+         double(n) * sigma * sigma, dx);
 }
 
 }  // namespace entropic::cuda

@@ -1,7 +1,9 @@
 // Binary cross-entropy with logits on the device, mean reduction, as cpu/loss.hpp:
 //   loss = mean_i max(z_i, 0) - z_i t_i + log1p(exp(-|z_i|))      (stable for any z)
 //   dz_i = (sigmoid(z_i) - t_i) * scale                             (OVERWRITES dz)
-// scale is the upstream gradient of the loss divided by n (the op layer computes it).
+// scale is the upstream gradient of the loss divided by n: given by the host, or computed on
+// the device from the upstream gradient there (dloss, a device scalar), so that a training
+// step need not read its loss back to differentiate it.
 // The forward is the deterministic two-pass sum of reduce.cuh: terms in T, sum in double.
 #pragma once
 #include <cstdint>
@@ -29,7 +31,9 @@ struct BceWithLogitsTerm {
 
 template <class T>
 __global__ void __launch_bounds__(kElementwiseThreads)
-    bce_with_logits_backward_kernel(const T* z, const T* t, T* dz, int64_t n, T scale) {
+    bce_with_logits_backward_kernel(const T* z, const T* t, T* dz, int64_t n, T scale, const T* dloss) {
+  // Rounded as the host rounds T(dloss / n), so both launchers give the same bits.
+  if (dloss) scale = T(double(*dloss) / double(n));
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     dz[i] = (sigmoid(z[i]) - t[i]) * scale;
@@ -37,9 +41,10 @@ __global__ void __launch_bounds__(kElementwiseThreads)
 
 // ---- host launchers --------------------------------------------------------------------------
 
-// loss[0] = mean bce_with_logits(z, t) (double, on the device). n > 0; work: kSumBlocks doubles.
-template <class T>
-void bce_with_logits_forward(const T* z, const T* t, int64_t n, double* loss, double* work, cudaStream_t stream) {
+// loss[0] = O(mean bce_with_logits(z, t)), on the device: O double, or T for the loss as a
+// tensor element. n > 0; work: kSumBlocks doubles.
+template <class T, class O>
+void bce_with_logits_forward(const T* z, const T* t, int64_t n, O* loss, double* work, cudaStream_t stream) {
   reduce_sum(BceWithLogitsTerm<T>{z, t}, n, 1.0 / double(n), loss, work, stream);
 }
 
@@ -47,7 +52,15 @@ template <class T>
 void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, double scale, cudaStream_t stream) {
   if (n == 0) return;
   launch(bce_with_logits_backward_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream, z, t, dz, n,
-         T(scale));
+         T(scale), static_cast<const T*>(nullptr));
+}
+
+// As above with scale = dloss[0] / n, dloss the upstream gradient of the loss on the device.
+template <class T>
+void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, const T* dloss, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(bce_with_logits_backward_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream, z, t, dz, n,
+         T(0), dloss);
 }
 
 }  // namespace entropic::cuda

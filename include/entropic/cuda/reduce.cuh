@@ -56,15 +56,17 @@ __global__ void __launch_bounds__(kSumThreads) sum_partials_kernel(F f, int64_t 
   if (threadIdx.x == 0) partials[blockIdx.x] = acc;
 }
 
-// out[0] = scale * sum(partials[0 .. count)), one block. A template (used with double only)
-// so that this header-defined kernel has one definition across translation units.
-template <class A>
-__global__ void __launch_bounds__(kSumThreads) sum_finish_kernel(const A* partials, int count, A scale, A* out) {
+// out[0] = O(scale * sum(partials[0 .. count))), one block. A template (A is double only) so
+// that this header-defined kernel has one definition across translation units. O = T gives a
+// loss as a tensor element on the device, rounded as the CPU rounds its double: nothing has to
+// come back to the host to be stored.
+template <class A, class O = A>
+__global__ void __launch_bounds__(kSumThreads) sum_finish_kernel(const A* partials, int count, A scale, O* out) {
   __shared__ A s[32];
   A acc = 0;
   for (int i = int(threadIdx.x); i < count; i += int(blockDim.x)) acc += partials[i];
   acc = block_sum(acc, s);
-  if (threadIdx.x == 0) out[0] = scale * acc;
+  if (threadIdx.x == 0) out[0] = O(scale * acc);
 }
 
 // sums[c] (+)= sum_r x[r, c]: one thread per column, so the sum over rows runs in order and
@@ -81,13 +83,14 @@ __global__ void __launch_bounds__(kSumThreads) column_sum_kernel(const T* x, T* 
 
 // ---- host launchers --------------------------------------------------------------------------
 
-// out[0] = scale * sum_{i < n} f(i), on the device. work: kSumBlocks doubles.
-template <class F>
-void reduce_sum(F f, int64_t n, double scale, double* out, double* work, cudaStream_t stream) {
+// out[0] = O(scale * sum_{i < n} f(i)), on the device (O double or the element type). work:
+// kSumBlocks doubles.
+template <class F, class O>
+void reduce_sum(F f, int64_t n, double scale, O* out, double* work, cudaStream_t stream) {
   const int blocks = int(std::clamp<int64_t>(ceil_div(n, kSumThreads), 1, kSumBlocks));
   launch(sum_partials_kernel<F>, dim3(blocks), dim3(kSumThreads), 0, stream, f, n, work);
-  launch(sum_finish_kernel<double>, dim3(1), dim3(kSumThreads), 0, stream, static_cast<const double*>(work), blocks, scale,
-         out);
+  launch(sum_finish_kernel<double, O>, dim3(1), dim3(kSumThreads), 0, stream, static_cast<const double*>(work), blocks,
+         scale, out);
 }
 
 // out[0] = sum x (double, on the device). x: (n,); work: kSumBlocks doubles.

@@ -22,8 +22,17 @@ struct EntropyEstimate {
 };
 
 // H = -(1/n) sum_i log p(x_i), p a Gaussian KDE over the batch x [n, d].
+// On cuda H and its gradient stay on the device (entropy::kde_entropy_on_device).
 template <class T>
 EntropyEstimate<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}) {
+  if (x.value().device() == Device::cuda) {
+    Tensor<T> h;
+    auto res = std::make_shared<entropy::KdeResult<T>>(entropy::kde_entropy_on_device(x.value(), opt, h));
+    Var<T> H = make_result<T>(std::move(h), "kde_entropy", {x}, [x, res, opt](const Tensor<T>& dH) {
+      Var<T>::accumulate_grad(*x.state(), entropy::kde_entropy_backward_on_device(x.value(), *res, opt, dH));
+    });
+    return {std::move(H), res->sigma};
+  }
   auto res = std::make_shared<entropy::KdeResult<T>>(entropy::kde_entropy(x.value(), opt));
   Var<T> H = make_result<T>(Tensor<T>::full({}, res->entropy, x.value().device()), "kde_entropy", {x},
                             [x, res, opt](const Tensor<T>& dH) {

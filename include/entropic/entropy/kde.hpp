@@ -52,6 +52,32 @@ KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {
   return res;
 }
 
+// kde_entropy of samples on cuda with H left there as a scalar tensor (res.entropy is NaN), so
+// that a training step need not wait for it. The samples' finiteness check and a bandwidth rule
+// other than fixed still read one value (or the samples) back each.
+template <class T>
+KdeResult<T> kde_entropy_on_device(const Tensor<T>& x, const KdeOptions& opt, Tensor<T>& H) {
+  detail::check_samples("kde_entropy", x);
+  const int64_t n = x.size(0);
+  const double sigma = select_bandwidth("kde_entropy", x, opt.bandwidth, opt.sigma);
+  KdeResult<T> res{T(NAN), sigma, Tensor<T>({n}, x.device()), Tensor<T>({n}, x.device())};
+  H = ops::kde_forward_on_device(x, sigma, opt.leave_one_out, res.log_p, res.row_lse);
+  return res;
+}
+
+// kde_entropy_backward with dH on the device (kde_entropy_on_device's counterpart). x is the
+// forward's, already checked there; dH is not checked for finiteness (that would read it back).
+template <class T>
+Tensor<T> kde_entropy_backward_on_device(const Tensor<T>& x, const KdeResult<T>& res, const KdeOptions& opt,
+                                         const Tensor<T>& dH) {
+  const int64_t n = x.size(0), d = x.size(1);
+  check(std::isfinite(res.sigma) && res.sigma > 0, "kde_entropy_backward: result.sigma must be ",
+        "positive and finite, got ", res.sigma);
+  Tensor<T> dx({n, d}, x.device());
+  ops::kde_backward_on_device(x, res.sigma, opt.leave_one_out, res.row_lse, dH, dx);
+  return dx;
+}
+
 // dx = dH * dH/dx [n, d] (a new tensor), for the x and result of kde_entropy(x, opt).
 template <class T>
 Tensor<T> kde_entropy_backward(const Tensor<T>& x, const KdeResult<T>& res,

@@ -42,6 +42,12 @@ class Progress {
     }
     std::fflush(out_);
   }
+  // Whether update(it) would print now: a caller whose fields cost a wait for the device asks first.
+  bool due(int64_t it) const {
+    if (!tty_) return it % every_ == 0 || it == total_;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    return it == total_ || secs - last_draw_ >= 0.1;
+  }
   // A message that must not be overwritten by the bar.
   void note(const std::string& msg) {
     std::fprintf(out_, "%s%s\n", tty_ ? "\r\033[K" : "", msg.c_str());

@@ -8,6 +8,12 @@
 // checkpoint is written, the log rows up to it are synced, so the log never lacks a row the
 // checkpoint has passed; on resuming from iteration k the log is cut back to its rows up to k,
 // so the resumed run's rows continue it with none repeated and none missing.
+//
+// On cuda, run() reads an iteration's figures back (a wait for the device) only when it uses
+// them: a log row, a progress line, a checkpoint, the last iteration, or every iteration when a
+// hook is set. The NaN/Inf guard is a device-side flag that every iteration folds its figures
+// into, checked at each of those reads, so a divergence is reported at the next one (at most
+// log_every iterations late, and always before a checkpoint is written over the last good one).
 #pragma once
 #include <algorithm>
 #include <charconv>
@@ -132,6 +138,25 @@ struct TrainStats {
   double lambda = 0;  // the entropy weight this iteration's generator step used
 };
 
+// An iteration's figures as the step leaves them: scalar tensors on the models' device, so the
+// step itself reads nothing back. read() waits for the device and gives the plain figures.
+template <class T>
+struct DeviceStats {
+  int64_t iteration = 0;
+  Tensor<T> d_loss, g_adv, entropy;  // entropy: undefined without the entropy term
+  double sigma = 0, lambda = 0;
+  TrainStats<T> read() const {
+    TrainStats<T> s;
+    s.iteration = iteration;
+    s.d_loss = double(d_loss.item());
+    s.g_adv = double(g_adv.item());
+    if (entropy.defined()) s.entropy = double(entropy.item());
+    s.sigma = sigma;
+    s.lambda = lambda;
+    return s;
+  }
+};
+
 template <class T>
 class GanTrainer {
  public:
@@ -201,13 +226,24 @@ class GanTrainer {
     Progress bar(cfg_.iters, it_, std::max(cfg_.log_every, cfg_.iters / 50));
     const auto t0 = std::chrono::steady_clock::now();
     TrainStats<T> s;
+    const bool on_host = G_.device() == Device::cpu;
+    int64_t checked = it_;  // the figures of iterations up to this one were finite
     while (it_ < cfg_.iters) {
-      s = step();
+      const DeviceStats<T> ds = step_on_device();
+      const bool logs = log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters);
+      const bool saves = files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters);
+      if (!on_host) fold_finite(ds);
+      if (!on_host && !logs && !saves && !hook_ && it_ != cfg_.iters && (cfg_.quiet || !bar.due(it_))) continue;
+      s = ds.read();
       s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!std::isfinite(s.d_loss) || !std::isfinite(s.g_adv) || !std::isfinite(s.entropy)) {
+      const bool finite = on_host ? std::isfinite(s.d_loss) && std::isfinite(s.g_adv) && std::isfinite(s.entropy)
+                                  : std::isfinite(double(nonfinite_.item()));
+      if (!finite) {
         std::ostringstream m;
-        m << "trainer: training diverged at iteration " << it_ << " (d_loss " << s.d_loss << ", g_adv "
-          << s.g_adv << ", entropy " << s.entropy << "). ";
+        m << "trainer: training diverged at iteration " << it_;
+        if (it_ > checked + 1)
+          m << " or in the " << it_ - checked - 1 << " before it (on cuda the guard is read with the figures)";
+        m << " (d_loss " << s.d_loss << ", g_adv " << s.g_adv << ", entropy " << s.entropy << "). ";
         if (files && std::filesystem::exists(checkpoint_path()))
           m << "The last good checkpoint is " << checkpoint_path() << " (iteration " << last_ckpt_
             << "); lower the learning rate or lambda, then run again to resume from it.";
@@ -215,7 +251,8 @@ class GanTrainer {
           m << "No checkpoint was written yet; lower the learning rate or lambda.";
         fail(m.str());
       }
-      if (log.is_open() && (it_ % cfg_.log_every == 0 || it_ == cfg_.iters)) {
+      checked = it_;
+      if (logs) {
         // One write(2) per row: a kill leaves the whole row or none, and the log can be followed live.
         std::ostringstream row;
         row << it_ << ',' << s.d_loss << ',' << s.g_adv << ',' << s.entropy << ',' << lambda_schedule(cfg_, it_)
@@ -227,7 +264,7 @@ class GanTrainer {
         std::snprintf(f, sizeof f, "d %.3f g %.3f H %.3f", s.d_loss, s.g_adv, s.entropy);
         bar.update(it_, f);
       }
-      if (files && ((cfg_.checkpoint_every > 0 && it_ % cfg_.checkpoint_every == 0) || it_ == cfg_.iters)) {
+      if (saves) {
         log.sync();  // the rows up to this checkpoint are durable before it is
         save_checkpoint(checkpoint_path());
       }
@@ -237,8 +274,12 @@ class GanTrainer {
   }
 
   // One iteration: d_steps discriminator updates, then one generator update.
-  TrainStats<T> step() {
-    TrainStats<T> s;
+  TrainStats<T> step() { return step_on_device().read(); }
+
+  // step() without reading its figures back: on cuda it queues the iteration's work and returns
+  // without waiting for the device.
+  DeviceStats<T> step_on_device() {
+    DeviceStats<T> s;
     dist::SyncBatchNormScope<T> sync_bn(comm(), cfg_.batchnorm == BatchNormMode::synchronised);
     for (int k = 0; k < cfg_.d_steps; ++k) {
       const Tensor<T> real = my_rows(real_(cfg_.batch, rng_)).to(G_.device());
@@ -252,7 +293,7 @@ class GanTrainer {
       loss.backward();
       dist::average_gradients(comm(), D_.parameters());
       opt_d_.step();
-      s.d_loss = double(loss.item());
+      s.d_loss = loss.value();
     }
     ++it_;
     apply_lr_schedule();
@@ -266,7 +307,7 @@ class GanTrainer {
       const bool gather = comm().is_distributed() && !cfg_.entropy_split_rows;
       EntropyTerm<T> e =
           entropy_(gather ? dist::gather_rows(comm(), fake, dist::shard_counts(cfg_.batch, comm().size())) : fake);
-      s.entropy = double(e.H.item());
+      s.entropy = e.H.value();
       s.sigma = e.sigma;
       if (lam > 0) loss = fn::lincomb(T(1), adv, T(-lam), e.H);
     }
@@ -275,16 +316,12 @@ class GanTrainer {
     dist::average_gradients(comm(), G_.parameters());
     opt_g_.step();
     update_ema();
-    s.g_adv = double(adv.item());
+    s.g_adv = adv.value();
     if (comm().is_distributed()) {  // the global batch's losses, the same on every rank
-      Tensor<double> l({2});
-      l[0] = s.d_loss;
-      l[1] = s.g_adv;
-      Tensor<double> on = l.to(comm().device());  // NCCL reduces device memory only
-      dist::all_reduce(comm(), on, dist::Reduce::average);
-      l = on.to(Device::cpu);
-      s.d_loss = l[0];
-      s.g_adv = l[1];
+      for (Tensor<T>* l : {&s.d_loss, &s.g_adv}) {
+        *l = l->clone();  // not the loss's own tensor
+        dist::all_reduce(comm(), *l, dist::Reduce::average);
+      }
     }
     s.iteration = it_;
     return s;
@@ -408,6 +445,15 @@ class GanTrainer {
     const dist::Shard sh = dist::shard_of(cfg_.batch, rank(), comm().size());
     return global.slice_rows(sh.begin, sh.begin + sh.count);
   }
+
+  // nonfinite_ stays 0 while every figure is finite and becomes NaN for good at the first that
+  // is not (0 * inf and 0 * NaN are NaN): the guard without reading each iteration back.
+  void fold_finite(const DeviceStats<T>& ds) {
+    if (!nonfinite_.defined()) nonfinite_ = Tensor<T>::zeros({}, G_.device());
+    for (const Tensor<T>* x : {&ds.d_loss, &ds.g_adv, &ds.entropy})
+      if (x->defined()) nonfinite_ = ops::lincomb(T(1), nonfinite_, T(0), *x);
+  }
+
   // Drawn on the host and copied, so a cuda run sees the very numbers a cpu run with this seed sees.
   Tensor<T> latent_batch() { return my_rows(Tensor<T>::randn({cfg_.batch, cfg_.latent}, rng_)).to(G_.device()); }
 
@@ -421,6 +467,7 @@ class GanTrainer {
   std::vector<Tensor<T>> ema_;
   IterationHook hook_;
   dist::Solo solo_;
+  Tensor<T> nonfinite_;
   int64_t it_ = 0, last_ckpt_ = 0;
 };
 

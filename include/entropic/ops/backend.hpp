@@ -49,6 +49,10 @@ class CudaKernels {
   // mean over n elements; dz = (sigmoid(z) - t) * scale (OVERWRITES)
   virtual double bce_with_logits_forward(const T* z, const T* t, int64_t n) = 0;
   virtual void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, double scale) = 0;
+  // The same with the loss and its upstream gradient as device scalars (scale = dloss[0] / n):
+  // nothing is read back, so a training step does not wait for the device.
+  virtual void bce_with_logits_forward(const T* z, const T* t, int64_t n, T* loss) = 0;
+  virtual void bce_with_logits_backward(const T* z, const T* t, T* dz, int64_t n, const T* dloss) = 0;
 
   virtual double sum(const T* x, int64_t n) = 0;
   virtual double sum_of_squares(const T* x, int64_t n) = 0;
@@ -66,6 +70,11 @@ class CudaKernels {
   // dx = dH * dH/dx (OVERWRITES)
   virtual void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse,
                             double dH, T* dx) = 0;
+  // The same with H and dH as device scalars: nothing is read back.
+  virtual void kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, T* log_p, T* row_lse,
+                           T* H) = 0;
+  virtual void kde_backward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_out, const T* row_lse,
+                            const T* dH, T* dx) = 0;
 
   // Kozachenko-Leonenko search: the k-th nearest other sample of each row of x (n, d), its index
   // into nn_index (n,) on the HOST and its distance into rho (n,) on the device; k <= knn_max_k()

@@ -38,6 +38,38 @@ double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgo
   return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data(), progress);
 }
 
+// kde_forward on cuda with H left there, a scalar tensor (T, as the cpu rounds it): nothing is
+// read back.
+template <class T>
+Tensor<T> kde_forward_on_device(const Tensor<T>& x, double sigma, bool leave_one_out, Tensor<T>& log_p,
+                                Tensor<T>& row_lse) {
+  require_matrix(x, "kde_forward", "samples");
+  require_device(x, Device::cuda, "kde_forward_on_device", "samples");
+  require_positive(sigma, "kde_forward", "sigma");
+  detail::require_kde_vector(x, log_p, "kde_forward", "log_p");
+  detail::require_kde_vector(x, row_lse, "kde_forward", "row_lse");
+  Tensor<T> H({}, Device::cuda);
+  cuda_kernels<T>().kde_forward(x.data(), x.size(0), x.size(1), sigma, leave_one_out, log_p.data(), row_lse.data(),
+                                H.data());
+  return H;
+}
+
+// kde_backward on cuda with dH read there (a scalar tensor, e.g. the upstream gradient).
+template <class T>
+void kde_backward_on_device(const Tensor<T>& x, double sigma, bool leave_one_out, const Tensor<T>& row_lse,
+                            const Tensor<T>& dH, Tensor<T>& dx) {
+  require_matrix(x, "kde_backward", "samples");
+  require_device(x, Device::cuda, "kde_backward_on_device", "samples");
+  require_positive(sigma, "kde_backward", "sigma");
+  detail::require_kde_vector(x, row_lse, "kde_backward", "row_lse");
+  require_device(dH, Device::cuda, "kde_backward_on_device", "dH");
+  check(dH.numel() == 1, "kde_backward: dH must hold one value, got shape ", dH.shape().str());
+  require_device(dx, x.device(), "kde_backward", "dx");
+  require_same_shape(x, dx, "kde_backward", "samples", "dx");
+  cuda_kernels<T>().kde_backward(x.data(), x.size(0), x.size(1), sigma, leave_one_out, row_lse.data(), dH.data(),
+                                 dx.data());
+}
+
 // dx [n, d] = dH * dH/dx (OVERWRITTEN), from the forward's row_lse and sigma.
 template <class T>
 void kde_backward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgorithm algorithm,

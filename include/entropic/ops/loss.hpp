@@ -39,6 +39,18 @@ double bce_with_logits(const Tensor<T>& z, const Tensor<T>& t) {
   return cpu::bce_with_logits_forward(z.data(), t.data(), z.numel());
 }
 
+// The mean as a scalar tensor on z's device, T(bce_with_logits(z, t)): on cuda it stays there.
+template <class T>
+Tensor<T> bce_with_logits_scalar(const Tensor<T>& z, const Tensor<T>& t) {
+  detail::check_bce(z, t, "bce_with_logits", "logits");
+  if (z.device() == Device::cuda) {
+    Tensor<T> loss({}, Device::cuda);
+    cuda_kernels<T>().bce_with_logits_forward(z.data(), t.data(), z.numel(), loss.data());
+    return loss;
+  }
+  return Tensor<T>::full({}, T(cpu::bce_with_logits_forward(z.data(), t.data(), z.numel())));
+}
+
 template <class T>
 Tensor<T> bce_with_logits_backward(const Tensor<T>& z, const Tensor<T>& t, double dloss) {
   Tensor<T> dz(z.shape(), z.device());
@@ -48,6 +60,16 @@ Tensor<T> bce_with_logits_backward(const Tensor<T>& z, const Tensor<T>& t, doubl
     return dz;
   }
   cpu::bce_with_logits_backward(z.data(), t.data(), dz.data(), z.numel(), dloss / double(z.numel()));
+  return dz;
+}
+
+// dloss: the upstream gradient, a scalar tensor on z's device (on cuda it is not read back).
+template <class T>
+Tensor<T> bce_with_logits_backward(const Tensor<T>& z, const Tensor<T>& t, const Tensor<T>& dloss) {
+  if (z.device() != Device::cuda) return bce_with_logits_backward(z, t, double(dloss.item()));
+  require_device(dloss, Device::cuda, "bce_with_logits_backward", "dloss");
+  Tensor<T> dz(z.shape(), z.device());
+  cuda_kernels<T>().bce_with_logits_backward(z.data(), t.data(), dz.data(), z.numel(), dloss.data());
   return dz;
 }
 

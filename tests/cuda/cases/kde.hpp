@@ -38,6 +38,12 @@ void check(int64_t n, int64_t d, double sigma, bool loo, double tol) {
   double gmax = 0;
   for (double v : rdx) gmax = std::max(gmax, std::fabs(v));
   CHECK(all_close(dgrad.host(), rdx, tol * gmax, tol, name + " dx"));
+  // H as a tensor element and dH read on the device: the same bits as the host-side versions.
+  DeviceBuffer<T> tH(1, T(NAN)), ddH(std::vector<T>{T(dH)}), dgrad_dev(size_t(n * d), T(NAN));
+  entropic::cuda::kde_entropy(dlogp.get(), n, tH.get(), work.get(), kStream);
+  CHECK(tH.host_at(0) == T(H.host_at(0)));
+  entropic::cuda::kde_backward(dx_.get(), n, d, sigma, loo, dlse.get(), ddH.get(), dgrad_dev.get(), kStream);
+  CHECK(dgrad_dev.host() == dgrad.host());
 #if defined(ENTROPIC_CUDA_EMU)
   // the CPU backend computes large-d distances in the GEMM form: a looser tolerance there
   const double ctol = d > 8 ? 20 * tol : tol;

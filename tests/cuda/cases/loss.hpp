@@ -31,6 +31,16 @@ void check(int64_t n, double tol) {
   const std::string name = shape_name("bce_with_logits", {n});
   CHECK(loss.host_at(0) == doctest::Approx(ref).epsilon(tol));
   CHECK(all_close(dgrad.host(), rdz, tol * scale, tol, name + " dz"));
+
+  // The loss as an element of a tensor, and the backward that reads its upstream gradient on
+  // the device: the same bits as the double result rounded, and as the host-scaled backward.
+  const T upstream = T(0.7);
+  DeviceBuffer<T> tloss(1, T(NAN)), dloss(std::vector<T>{upstream}), dgrad_dev(static_cast<size_t>(n), T(NAN));
+  entropic::cuda::bce_with_logits_forward(dz_.get(), dt.get(), n, tloss.get(), work.get(), kStream);
+  CHECK(tloss.host_at(0) == T(loss.host_at(0)));
+  entropic::cuda::bce_with_logits_backward(dz_.get(), dt.get(), dgrad_dev.get(), n, dloss.get(), kStream);
+  entropic::cuda::bce_with_logits_backward(dz_.get(), dt.get(), dgrad.get(), n, double(upstream) / double(n), kStream);
+  CHECK(dgrad_dev.host() == dgrad.host());
 #if defined(ENTROPIC_CUDA_EMU)
   std::vector<T> cdz(static_cast<size_t>(n));
   CHECK(loss.host_at(0) == doctest::Approx(entropic::cpu::bce_with_logits_forward(z.data(), t.data(), n)).epsilon(tol));
