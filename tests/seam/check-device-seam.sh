@@ -9,7 +9,8 @@ if [ ! -d include/entropic ]; then
   echo "check-device-seam: no include/entropic under $root"
   exit 2
 fi
-hits=$(grep -rnE 'Device::cuda|cuda_kernels' include/entropic | grep -vE '^include/entropic/(ops|core|cuda)/')
+# dist/nccl.hpp is exempt: it is the NCCL backend, and its buffers are device memory by definition.
+hits=$(grep -rnE 'Device::cuda|cuda_kernels' include/entropic | grep -vE '^include/entropic/(ops|core|cuda)/|^include/entropic/dist/nccl\.hpp:')
 if [ -n "$hits" ]; then
   echo "check-device-seam: device dispatch outside include/entropic/{ops,core,cuda}/;"
   echo "route it through an op (the pattern of ops/reduce.hpp: validate, then cuda_kernels or cpu::):"

@@ -1,5 +1,6 @@
 // Device: where a tensor's storage lives, a run-time value so programs can take --device.
 #pragma once
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,15 @@ inline void require_device_available(Device d, const char* op) {
   if (d != Device::cuda) return;
   require_cuda_backend(op);
   (void)cuda_runtime().device_name();  // starts the backend: no GPU is reported here
+}
+
+// bytes from src to dst, two buffers on device d (a raw copy, for code that packs buffers).
+inline void copy_on(Device d, void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0 || dst == src) return;
+  if (d == Device::cpu)
+    std::memcpy(dst, src, bytes);
+  else
+    cuda_runtime().copy(dst, src, bytes, CopyKind::device_to_device);
 }
 
 }  // namespace entropic

@@ -64,12 +64,7 @@ class Solo final : public Communicator {
   template <class T>
   void copy(const T* in, T* out, const std::vector<int64_t>& counts) {
     check(counts.size() == 1, "dist: a one-process job has one count, got ", counts.size());
-    if (in == out || counts[0] == 0) return;
-    const size_t bytes = size_t(counts[0]) * sizeof(T);
-    if (device_ == Device::cpu)
-      std::memcpy(out, in, bytes);
-    else
-      cuda_runtime().copy(out, in, bytes, CopyKind::device_to_device);
+    copy_on(device_, out, in, size_t(counts[0]) * sizeof(T));
   }
   Device device_;
 };

@@ -51,12 +51,7 @@ void average_gradients(Communicator& comm, const std::vector<Var<T>>& params, in
     grads.push_back(&g);
   }
   const Device dev = comm.device();
-  auto copy = [dev](T* dst, const T* src, int64_t n) {
-    if (dev == Device::cpu)
-      std::memcpy(dst, src, size_t(n) * sizeof(T));
-    else
-      cuda_runtime().copy(dst, src, size_t(n) * sizeof(T), CopyKind::device_to_device);
-  };
+  auto copy = [dev](T* dst, const T* src, int64_t n) { copy_on(dev, dst, src, size_t(n) * sizeof(T)); };
   Tensor<T> bucket;
   size_t k = 0;
   while (k < grads.size()) {

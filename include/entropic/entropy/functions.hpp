@@ -25,7 +25,7 @@ struct EntropyEstimate {
 // On cuda H and its gradient stay on the device (entropy::kde_entropy_on_device).
 template <class T>
 EntropyEstimate<T> kde_entropy(const Var<T>& x, const entropy::KdeOptions& opt = {}) {
-  if (x.value().device() == Device::cuda) {
+  if (ops::kde_scalars_on_device(x.value())) {
     Tensor<T> h;
     auto res = std::make_shared<entropy::KdeResult<T>>(entropy::kde_entropy_on_device(x.value(), opt, h));
     Var<T> H = make_result<T>(std::move(h), "kde_entropy", {x}, [x, res, opt](const Tensor<T>& dH) {

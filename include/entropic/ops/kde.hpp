@@ -38,6 +38,14 @@ double kde_forward(const Tensor<T>& x, double sigma, bool leave_one_out, KdeAlgo
   return cpu::kde_forward(x.data(), n, d, sigma, leave_one_out, log_p.data(), row_lse.data(), progress);
 }
 
+// Whether x's KDE keeps its scalars (H, dH) on the device, through kde_forward_on_device and
+// kde_backward_on_device: on cuda, where reading one back waits for the device; on the cpu a
+// scalar costs nothing to read.
+template <class T>
+bool kde_scalars_on_device(const Tensor<T>& x) {
+  return x.device() == Device::cuda;
+}
+
 // kde_forward on cuda with H left there, a scalar tensor (T, as the cpu rounds it): nothing is
 // read back.
 template <class T>
