@@ -23,6 +23,19 @@
 
 namespace entropic::dist {
 
+namespace detail {
+// |x_i - x_j|^2 in double, rows of the [n, d] row-major X: the forward's and the backward's.
+template <class T>
+double squared_distance(const T* X, int64_t d, int64_t i, int64_t j) {
+  double s = 0;
+  for (int64_t k = 0; k < d; ++k) {
+    const double t = double(X[i * d + k]) - double(X[j * d + k]);
+    s += t * t;
+  }
+  return s;
+}
+}  // namespace detail
+
 template <class T>
 fn::EntropyEstimate<T> kde_entropy_rows(Communicator& comm, const Var<T>& x, const std::vector<int64_t>& row_counts,
                                         const entropy::KdeOptions& opt = {}) {
@@ -40,14 +53,7 @@ fn::EntropyEstimate<T> kde_entropy_rows(Communicator& comm, const Var<T>& x, con
   // lse[i] = log sum_{j in S_i} exp(-|x_i - x_j|^2 / (2 sigma^2)) for this rank's rows.
   auto lse = std::make_shared<std::vector<double>>(size_t(b));
   const T* X = all->data();
-  auto dist2 = [X, d](int64_t i, int64_t j) {
-    double s = 0;
-    for (int64_t k = 0; k < d; ++k) {
-      const double t = double(X[i * d + k]) - double(X[j * d + k]);
-      s += t * t;
-    }
-    return s;
-  };
+  auto dist2 = [X, d](int64_t i, int64_t j) { return detail::squared_distance(X, d, i, j); };
   parallel_for(b, 8, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = begin + r;
@@ -81,11 +87,7 @@ fn::EntropyEstimate<T> kde_entropy_rows(Communicator& comm, const Var<T>& x, con
           const int64_t i = begin + r;
           for (int64_t j = 0; j < n; ++j) {
             if (loo && j == i) continue;
-            double s = 0;
-            for (int64_t k = 0; k < d; ++k) {
-              const double u = double(X[i * d + k]) - double(X[j * d + k]);
-              s += u * u;
-            }
+            const double s = detail::squared_distance(X, d, i, j);
             const double coef = g * std::exp(-s * inv - (*lse)[size_t(r)]) * 2 * inv / double(n);
             for (int64_t k = 0; k < d; ++k) {
               const double u = coef * (double(X[i * d + k]) - double(X[j * d + k]));
