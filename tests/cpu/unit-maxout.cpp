@@ -52,9 +52,12 @@ void ref_maxout(const std::vector<double>& x, int64_t rows, int64_t units, int64
 }
 
 // (rows, units, pieces): 1 row, odd sizes, every specialised piece count and a generic one;
-// 300 x 173 x 3 (519 input columns) takes the multi-threaded path.
-const std::tuple<int64_t, int64_t, int64_t> kShapes[] = {
-    {1, 1, 1}, {1, 5, 2}, {3, 7, 3}, {4, 3, 4}, {2, 9, 5}, {5, 4, 7}, {300, 173, 3}};
+// 300 x 173 x 3 (519 input columns) takes the multi-threaded path. The AVX-512 path takes
+// whole blocks of 16 float / 8 double units across row ends and leaves the rest to the scalar
+// loop: 3 x 37 x 5 is 6 float blocks and a 15-unit tail, 1 x 40 x 1 one piece per unit.
+const std::tuple<int64_t, int64_t, int64_t> kShapes[] = {{1, 1, 1},  {1, 5, 2},    {3, 7, 3},   {4, 3, 4},
+                                                         {2, 9, 5},  {5, 4, 7},    {3, 37, 5},  {1, 40, 1},
+                                                         {2, 24, 9}, {300, 173, 3}};
 
 }  // namespace
 
@@ -125,4 +128,41 @@ TEST_CASE_TEMPLATE("maxout: ties go to the first piece, in forward and backward"
   std::vector<T> dx(9, T(7));
   cpu::maxout_backward(dy.data(), arg.data(), dx.data(), 1, 3, 3);
   CHECK(dx == std::vector<T>{T(1), T(0), T(0), T(0), T(2), T(0), T(0), T(0), T(3)});
+}
+
+TEST_CASE_TEMPLATE("maxout: ties and NaNs resolve the same inside vector blocks and in the tail", T, float,
+                   double) {
+  // 3 rows x 23 units x 4 pieces: units cycle through all equal, a tie for the max between
+  // pieces 1 and 3, a NaN in piece 0 (it propagates), a NaN in piece 2 (skipped), a plain max.
+  const int64_t rows = 3, units = 23, pieces = 4, n = rows * units;
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  std::vector<T> x(static_cast<size_t>(n * pieces));
+  std::vector<T> want_y(static_cast<size_t>(n));
+  std::vector<int32_t> want_arg(static_cast<size_t>(n));
+  for (int64_t g = 0; g < n; ++g) {
+    T* p = x.data() + g * pieces;
+    const T s = T(g % 7);
+    switch (g % 5) {
+      case 0: p[0] = p[1] = p[2] = p[3] = s, want_y[size_t(g)] = s, want_arg[size_t(g)] = 0; break;
+      case 1: p[0] = s, p[1] = s + 2, p[2] = s + 1, p[3] = s + 2, want_y[size_t(g)] = s + 2, want_arg[size_t(g)] = 1; break;
+      case 2: p[0] = nan, p[1] = s + 3, p[2] = s, p[3] = s, want_y[size_t(g)] = nan, want_arg[size_t(g)] = 0; break;
+      case 3: p[0] = s, p[1] = s - 1, p[2] = nan, p[3] = s + 1, want_y[size_t(g)] = s + 1, want_arg[size_t(g)] = 3; break;
+      default: p[0] = s - 1, p[1] = s, p[2] = s + 4, p[3] = s + 3, want_y[size_t(g)] = s + 4, want_arg[size_t(g)] = 2;
+    }
+  }
+  std::vector<T> y(static_cast<size_t>(n));
+  std::vector<int32_t> arg(static_cast<size_t>(n), -1);
+  cpu::maxout_forward(x.data(), y.data(), arg.data(), rows, units, pieces);
+  CHECK(arg == want_arg);
+  for (int64_t g = 0; g < n; ++g) {
+    if (std::isnan(want_y[size_t(g)])) CHECK_MESSAGE(std::isnan(y[size_t(g)]), "unit ", g);
+    else CHECK_MESSAGE(y[size_t(g)] == want_y[size_t(g)], "unit ", g);
+  }
+  std::vector<T> dy(static_cast<size_t>(n)), dx(static_cast<size_t>(n * pieces), T(7));
+  for (int64_t g = 0; g < n; ++g) dy[size_t(g)] = T(g + 1);
+  cpu::maxout_backward(dy.data(), arg.data(), dx.data(), rows, units, pieces);
+  for (int64_t g = 0; g < n; ++g)
+    for (int64_t k = 0; k < pieces; ++k)
+      CHECK_MESSAGE(dx[size_t(g * pieces + k)] == (k == want_arg[size_t(g)] ? dy[size_t(g)] : T(0)), "unit ", g,
+                    " piece ", k);
 }
