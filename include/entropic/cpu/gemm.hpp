@@ -27,6 +27,10 @@
 #include "entropic/cpu/aligned.hpp"
 #include "entropic/cpu/simd.hpp"
 
+#ifndef ENTROPIC_GEMM_PACK_A
+#define ENTROPIC_GEMM_PACK_A 0  // 1: pack A always (the old path, kept for A/B measurements)
+#endif
+
 namespace entropic::cpu {
 
 namespace detail {
@@ -58,14 +62,17 @@ struct Kernel {
 // computes RM rows x NV vectors of that (RM <= MR, NV <= K::NV): edge tiles use a smaller
 // instance instead of paying full price for padding (N = 100 with NR = 32 would otherwise
 // compute 128 columns). Only the store knows the exact edge (mr x nr valid).
+//
+// lda == 0: a is a packed panel. lda > 0: a points at row 0 of the unpacked, row-major A
+// (rows lda apart, k contiguous). The rows past mr then read row mr - 1 again (never out of
+// bounds); the store drops them.
 template <class T, int RM, int NV>
-inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* c,
+inline void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b, T* c,
                          int64_t ldc, T alpha, T beta, int64_t mr, int64_t nr) {
   using K = Kernel<T>;
   using V = typename K::V;
   constexpr int W = K::W, MR = K::MR, NR = K::NR;
   static_assert(RM <= MR && NV <= K::NV);
-  a = static_cast<const T*>(__builtin_assume_aligned(a, 64));
   b = static_cast<const T*>(__builtin_assume_aligned(b, 64));
 
   // The C tile is touched only after the k loop; start its (likely L3) lines moving now.
@@ -75,8 +82,26 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
     __builtin_prefetch(c + i * ldc + NV * W - 1, 1);
   }
   V acc[RM][NV] = {};  // (RM, NV * W) in registers
+  if (lda > 0) {
+    const T* rows[RM];
+#pragma GCC unroll 16
+    for (int i = 0; i < RM; ++i) rows[i] = a + std::min<int64_t>(i, mr - 1) * lda;
 #pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
+    for (int64_t k = 0; k < kc; ++k) {
+      V bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(b + k * NR + v * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < RM; ++i) {
+        const V ai = simd::splat(rows[i][k]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = simd::fmadd(ai, bv[v], acc[i][v]);
+      }
+    }
+  } else {
+    a = static_cast<const T*>(__builtin_assume_aligned(a, 64));
+#pragma GCC unroll 4
+    for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];  // (1, NV * W)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(b + k * NR + v * W);
@@ -86,6 +111,7 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = simd::fmadd(ai, bv[v], acc[i][v]);
     }
+  }
   }
 
   if (mr == RM && nr == NV * W) {
@@ -114,19 +140,19 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
 // Picks the smallest kernel instance covering an mr x nr tile: rows in steps of MR / 3,
 // columns in whole vectors.
 template <class T>
-inline void tile_kernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
+inline void tile_kernel(int64_t kc, const T* a, int64_t lda, const T* b, T* c, int64_t ldc, T alpha, T beta,
                         int64_t mr, int64_t nr) {
   using K = Kernel<T>;
   constexpr int MR = K::MR, R1 = MR / 3, R2 = 2 * MR / 3;
   static_assert(K::NV == 2 && MR % 3 == 0, "edge dispatch assumes a 2-vector, 3-step tile");
   if (nr > K::W) {
-    if (mr > R2) micro_kernel<T, MR, 2>(kc, a, b, c, ldc, alpha, beta, mr, nr);
-    else if (mr > R1) micro_kernel<T, R2, 2>(kc, a, b, c, ldc, alpha, beta, mr, nr);
-    else micro_kernel<T, R1, 2>(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    if (mr > R2) micro_kernel<T, MR, 2>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
+    else if (mr > R1) micro_kernel<T, R2, 2>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
+    else micro_kernel<T, R1, 2>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
   } else {
-    if (mr > R2) micro_kernel<T, MR, 1>(kc, a, b, c, ldc, alpha, beta, mr, nr);
-    else if (mr > R1) micro_kernel<T, R2, 1>(kc, a, b, c, ldc, alpha, beta, mr, nr);
-    else micro_kernel<T, R1, 1>(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    if (mr > R2) micro_kernel<T, MR, 1>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
+    else if (mr > R1) micro_kernel<T, R2, 1>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
+    else micro_kernel<T, R1, 1>(kc, a, lda, b, c, ldc, alpha, beta, mr, nr);
   }
 }
 
@@ -265,7 +291,12 @@ void gemm_tile(bool trans_a, bool trans_b, int64_t m0, int64_t mc_total, int64_t
   const int64_t nc_step = ((nc_total + nblocks - 1) / nblocks + NR - 1) / NR * NR;
   const int64_t mc_step = std::min(MC, (mc_total + MR - 1) / MR * MR);
 
-  T* apack = scratch<T>(0, mc_step * kc_step);  // (mc_step/MR) panels of (kc, MR)
+  // A not transposed has its k contiguous already: the kernel broadcasts straight from its
+  // rows (an MR x kc slice, ~18 KiB, stays in L1 across the j loop as a packed panel would).
+  // Packing it was a scalar scatter, and with C split by columns every thread packed all of
+  // A, a cost that did not shrink with the thread count. A transposed must be packed.
+  const bool pack_whole_a = trans_a || ENTROPIC_GEMM_PACK_A;
+  T* apack = pack_whole_a ? scratch<T>(0, mc_step * kc_step) : nullptr;  // (mc_step/MR) panels of (kc, MR)
   T* bpack = scratch<T>(1, nc_step * kc_step);  // (nc_step/NR) panels of (kc, NR)
 
   for (int64_t mi = 0; mi < mc_total; mi += mc_step) {
@@ -274,16 +305,16 @@ void gemm_tile(bool trans_a, bool trans_b, int64_t m0, int64_t mc_total, int64_t
       const int64_t kc = std::min(kc_step, K - k0);
       // Later k-blocks accumulate onto what the first one wrote.
       const T beta_k = k0 == 0 ? beta : T(1);
-      pack_a(trans_a, A, lda, m0 + mi, k0, mc, kc, apack);
+      if (pack_whole_a) pack_a(trans_a, A, lda, m0 + mi, k0, mc, kc, apack);
       for (int64_t ni = 0; ni < nc_total; ni += nc_step) {
         const int64_t nc = std::min(nc_step, nc_total - ni);
         pack_b(trans_b, B, ldb, k0, n0 + ni, kc, nc, bpack);
         for (int64_t i = 0; i < mc; i += MR) {
-          const T* ap = apack + (i / MR) * MR * kc;
+          const T* ap = pack_whole_a ? apack + (i / MR) * MR * kc : A + (m0 + mi + i) * lda + k0;
           for (int64_t j = 0; j < nc; j += NR) {
             T* c = C + (m0 + mi + i) * ldc + n0 + ni + j;
-            tile_kernel<T>(kc, ap, bpack + (j / NR) * NR * kc, c, ldc, alpha, beta_k,
-                            std::min(MR, mc - i), std::min(NR, nc - j));
+            tile_kernel<T>(kc, ap, pack_whole_a ? 0 : lda, bpack + (j / NR) * NR * kc, c, ldc, alpha, beta_k,
+                           std::min(MR, mc - i), std::min(NR, nc - j));
           }
         }
       }
