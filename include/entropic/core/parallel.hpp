@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +15,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#ifndef ENTROPIC_POOL_SPIN_US
+#define ENTROPIC_POOL_SPIN_US 200  // how long a pool thread polls before it sleeps; 0: never
+#endif
 
 namespace entropic {
 
@@ -32,6 +37,7 @@ class ThreadPool {
     {
       std::lock_guard lock(mutex_);
       stop_ = true;
+      stopping_.store(true);
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -62,12 +68,15 @@ class ThreadPool {
       error_ = nullptr;
       failed_.store(false);
       ++generation_;
+      outstanding_.store(n_chunks, std::memory_order_relaxed);
+      published_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
     inside_pool() = true;
     drain(fn, n_chunks);
     inside_pool() = false;
     // Waiting for active_ too keeps a late worker from touching the next job's counter.
+    spin_while([&] { return outstanding_.load(std::memory_order_acquire) != 0; });
     std::unique_lock lock(mutex_);
     done_.wait(lock, [&] { return pending_ == 0 && active_ == 0; });
     job_ = nullptr;
@@ -104,15 +113,36 @@ class ThreadPool {
     if (finished) {
       std::lock_guard lock(mutex_);
       pending_ -= finished;
+      outstanding_.store(pending_ + active_, std::memory_order_release);
       if (pending_ == 0) done_.notify_all();
     }
   }
+  // A training step submits a few hundred short jobs back to back (each matrix product and
+  // elementwise pass is one), tens to hundreds of microseconds each, and a futex wake-up on a
+  // virtual machine was measured at ~75 us: long enough that with two chunks the caller often
+  // ran both before the worker woke. So both sides first poll for a while after a job, and
+  // sleep on the condition variables only when nothing came. The condition variables stay the
+  // source of truth; the poll only decides when to take the lock.
+  template <class Busy>
+  static void spin_while(Busy busy) {
+    if (kSpinMicroseconds <= 0) return;
+    using clock = std::chrono::steady_clock;
+    const auto until = clock::now() + std::chrono::microseconds(kSpinMicroseconds);
+    for (int i = 0; busy(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if ((i & 63) == 63 && clock::now() > until) return;
+    }
+  }
+
   void worker_loop() {
     inside_pool() = true;
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(int64_t)>* job;
       int64_t n_chunks;
+      spin_while([&] { return published_.load(std::memory_order_acquire) == seen && !stopping_.load(); });
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return stop_ || (generation_ != seen && job_ != nullptr); });
@@ -121,10 +151,13 @@ class ThreadPool {
         job = job_;
         n_chunks = n_chunks_;
         ++active_;
+        outstanding_.store(pending_ + active_, std::memory_order_release);
       }
       drain(*job, n_chunks);
       std::lock_guard lock(mutex_);
-      if (--active_ == 0) done_.notify_all();
+      --active_;
+      outstanding_.store(pending_ + active_, std::memory_order_release);
+      if (active_ == 0) done_.notify_all();
     }
   }
 
@@ -139,6 +172,12 @@ class ThreadPool {
   std::atomic<bool> failed_{false};
   uint64_t generation_ = 0;
   bool stop_ = false;
+  // Lock-free mirrors for the polls: the last job's generation, the chunks and workers it
+  // still has (pending_ + active_), and stop_.
+  std::atomic<uint64_t> published_{0};
+  std::atomic<int64_t> outstanding_{0};
+  std::atomic<bool> stopping_{false};
+  static constexpr int kSpinMicroseconds = ENTROPIC_POOL_SPIN_US;
 };
 
 inline int num_threads() { return ThreadPool::global().size(); }
