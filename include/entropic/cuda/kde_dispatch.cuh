@@ -77,7 +77,7 @@ inline constexpr std::size_t kKdeGramCapBytes = std::size_t(1) << 30;  // n 1638
 // most `cap_bytes` of device memory for the Gram block G (the workspace adds 2 n elements).
 inline KdePlan kde_choose(int64_t n, int64_t d, std::size_t elem_bytes, KdePass pass, std::size_t cap_bytes) {
   KdePlan p;
-  if (elem_bytes != sizeof(float)) return p;
+  if (elem_bytes != sizeof(float) || n < 1) return p;  // n < 1: the tiles' launcher says what is wrong
   if (n < kKdeSmallN && d <= kKdeSmallD) return p;
   if (pass == KdePass::forward && d <= kKdeWarpMaxD && n >= kKdeWarpMinN) {
     p.kernel = KdeKernel::warp;

@@ -109,6 +109,8 @@ TEST_CASE("kde choice: the measured H200 shapes get their measured winners") {
 }
 
 TEST_CASE("kde choice: the stated rules where nothing was measured") {
+  // no points: tiles, whose launcher refuses them (no division by n here)
+  CHECK(chosen(0, 40, KdePass::forward) == KdeKernel::tiles);
   // double: tiles, always
   for (int64_t n : {64, 4096, 16384}) CHECK(chosen(n, 784, KdePass::backward, 8) == KdeKernel::tiles);
   // training batches at small d: tiles (one launch a pass)
