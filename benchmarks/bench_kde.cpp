@@ -27,13 +27,17 @@
 // CUDA (--device cuda, built only when CMake finds nvcc; benchmarks/bench_kde_cuda.cu runs the
 // kernels of benchmarks/kde_versions.cuh, whose header says why each loser loses):
 //   v1 thread-row  one thread per row, plain loops; backward accumulates dx in global memory
-//   v2 tiles       the library's kernels (cuda/kde.cuh): shared-memory tiles, online log-sum-exp
-//   v3 warp        a warp per 8 rows, lanes split j, shuffle merges; backward lanes split d
-//   v4 cublas      |x|^2, cublasSgemm -2 X X^T into n x n, elementwise log-sum-exp; backward
-//                  weights in place, a second Sgemm (A X), dx = scale (rowsum(A) x - A X)
+//   v2 tiles       the library's tiles (cuda/kde.cuh): shared-memory tiles, online log-sum-exp
+//   v3 warp        a warp per 8 rows, lanes split j, shuffle merges (forward: the library's,
+//                  cuda/kde_warp.cuh); backward lanes split d
+//   v4 cublas      the library's Gram path (cuda/kde_gram.cuh) as one block: |x|^2, cublasSgemm
+//                  X X^T into n x n, elementwise log-sum-exp; backward G again, weights in
+//                  place, a second Sgemm (A X), dx = scale (rowsum(A) x - A X)
 //   v5 tf32        fused wmma TF32 distance tiles, online log-sum-exp (sm_80+); reported WRONG
 //                  (and not timed) where TF32's 10-bit mantissa breaks the check
 //   v6 3xtf32      v5 with hi/lo operand splitting: three MMAs, FP32-level accuracy
+//   library        what the library runs (cuda/kde_dispatch.cuh picks a kernel per shape and
+//                  pass; the line under its check says which); `--versions best` is this row
 //   bench_kde --device cuda --n 16384 --d 2,64,784 --csv kde-cuda.csv
 // GPU ceilings, measured in the same run (best of 10, CUDA events): FP32 FMA chains, __expf
 // (SFU) chains, a float4 copy (DRAM bandwidth), TF32 wmma MMAs. Work per pair is counted per
@@ -306,8 +310,8 @@ int run_cpu(const Options& o, std::vector<Row>& rows) {
   return all_ok ? 0 : 1;
 }
 
-// `--versions best` on the GPU: the library's kernels, until a GPU measurement says otherwise.
-constexpr int kBestCuda = 2;
+// `--versions best` on the GPU: what the library chooses (cuda/kde_dispatch.cuh).
+constexpr int kBestCuda = kde_bench_cuda::kLibrary;
 
 int run_cuda(const Options& o, std::vector<Row>& rows) {
 #if defined(ENTROPIC_BENCH_KDE_CUDA)
@@ -365,11 +369,13 @@ int run_cuda(const Options& o, std::vector<Row>& rows) {
           continue;
         }
         std::printf("  %-13s ok (%s)\n", name.c_str(), summary.c_str());
+        if (v == kde_bench_cuda::kLibrary)
+          std::printf("  %-13s chooses %s\n", "", kde_bench_cuda::library_choice(n, d).c_str());
         for (Pass pass : {Pass::Fwd, Pass::FwdBwd}) {
           kde_bench_cuda::run(v, x.data(), n, d, sigma, pass == Pass::FwdBwd, o.repeats, out.log_p.data(),
                               out.lse.data(), out.dx.data(), times, why);
           const Stats t = summarise(times);
-          const kde_bench_cuda::PairWork w = kde_bench_cuda::pair_work(v, d, pass == Pass::FwdBwd);
+          const kde_bench_cuda::PairWork w = kde_bench_cuda::pair_work(v, n, d, pass == Pass::FwdBwd);
           const double pairs = double(n) * double(n);
           const double gflops = pairs * (w.fp32 + w.tensor) / (t.median * 1e-3) / 1e9;
           // the units run concurrently: the slowest one bounds the time
@@ -414,7 +420,7 @@ int main(int argc, char** argv) {
     a.option("device", "cpu", "cpu or cuda")
         .option("n", "1024,4096,16384", "sample sizes")
         .option("d", "2,64,784", "dimensions")
-        .option("versions", "all", "all, best, or a list of version numbers (e.g. 2,3)")
+        .option("versions", "all", "all, best, or a list of version numbers (e.g. 2,3; on cuda 0 is the library)")
         .option("repeats", "7", "timed calls per case, after one warm-up")
         .option("csv", "", "write results here, and the plot beside it (FILE with .png for .csv)")
         .flag("quick", "smoke run: n 500, d 2,64,784, 1 repeat, no peers; exit 1 if a version is WRONG")

@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "entropic/cuda/kde_dispatch.cuh"
 #include "kde_versions.cuh"
 #include "kde_cuda_bench.hpp"
 
 namespace kde_bench_cuda {
 
 namespace kv = entropic::cuda::kde_versions;
+namespace ec = entropic::cuda;
 
 namespace {
 
@@ -116,11 +118,55 @@ Ceilings measure_ceilings(bool quick) {
 std::vector<int> versions() {
   std::vector<int> v;
   for (int i = kv::kFirst; i <= kv::kLast; ++i) v.push_back(i);
+  v.push_back(kLibrary);
   return v;
 }
-std::string version_name(int version) { return kv::name(version); }
+std::string version_name(int version) { return version == kLibrary ? "library" : kv::name(version); }
 
-PairWork pair_work(int version, int64_t d, bool backward) {
+namespace {
+// What the backend would take for its workspace here (cuda/backend.cuh, kde_workspace_cap).
+std::size_t library_cap() {
+  std::size_t free_b = 0, total_b = 0;
+  ENTROPIC_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  return std::min(ec::kKdeGramCapBytes, free_b / 2);
+}
+ec::KdePlan library_plan(int64_t n, int64_t d, bool backward, std::size_t cap) {
+  return ec::kde_choose<float>(n, d, backward ? ec::KdePass::backward : ec::KdePass::forward, cap);
+}
+// The numbered version whose work a library kernel does.
+int as_version(ec::KdeKernel k) {
+  switch (k) {
+    case ec::KdeKernel::tiles: return 2;
+    case ec::KdeKernel::warp: return 3;
+    case ec::KdeKernel::gram: return 4;
+  }
+  return 2;
+}
+}  // namespace
+
+std::string library_choice(int64_t n, int64_t d) {
+  const std::size_t cap = library_cap();
+  const ec::KdePlan f = library_plan(n, d, false, cap), b = library_plan(n, d, true, cap);
+  auto str = [](const ec::KdePlan& p) {
+    return std::string(ec::kde_kernel_name(p.kernel)) +
+           (p.kernel == ec::KdeKernel::gram ? " (" + std::to_string(p.block_rows) + " rows a block)" : "");
+  };
+  return "forward " + str(f) + ", backward " + str(b);
+}
+
+PairWork pair_work(int version, int64_t n, int64_t d, bool backward) {
+  if (version == kLibrary) {  // the forward's kernel, plus what the backward's adds to its own forward
+    const std::size_t cap = library_cap();
+    const int vf = as_version(library_plan(n, d, false, cap).kernel);
+    PairWork w = pair_work(vf, n, d, false);
+    if (backward) {
+      const int vb = as_version(library_plan(n, d, true, cap).kernel);
+      const PairWork fb = pair_work(vb, n, d, true), f = pair_work(vb, n, d, false);
+      w.fp32 += fb.fp32 - f.fp32, w.tensor += fb.tensor - f.tensor, w.exps += fb.exps - f.exps,
+          w.bytes += fb.bytes - f.bytes;
+    }
+    return w;
+  }
   const double dd = double(d), d8 = double((d + 7) / 8 * 8);  // wmma k-steps of 8, zero-padded
   PairWork w;
   switch (version) {
@@ -132,8 +178,9 @@ PairWork pair_work(int version, int64_t d, bool backward) {
       break;
     case 4:  // GEMM 2d, 2 adds + max + scale, sum; G written and read back (8 bytes)
       w = {2 * dd + 5, 0, 1, 8};
-      // weights (2 adds, max, scale, 2 shifts, add, sum), G read, A written and read by the GEMM, GEMM 2d
-      if (backward) w.fp32 += 2 * dd + 8, w.exps += 2, w.bytes += 12;
+      // G again (GEMM 2d, written), weights (2 adds, max, scale, 2 shifts, add, sum), G read,
+      // A written and read by the GEMM, GEMM 2d
+      if (backward) w.fp32 += 4 * dd + 8, w.exps += 2, w.bytes += 16;
       break;
     case 5:
     case 6: {  // tensor dot products; FP32: 2 adds, mul, max, scale, sum
@@ -150,7 +197,12 @@ bool run(int version, const float* x, int64_t n, int64_t d, double sigma, bool b
          float* row_lse, float* dx, std::vector<double>& times, std::string& why_not) {
   const cudaDeviceProp p = props();
   if ((version == 5 || version == 6) && p.major < 8) return why_not = "needs sm_80+ (TF32 tensor cores)", false;
-  const int64_t ws_floats = kv::workspace_floats(version, n);
+  const bool library = version == kLibrary;
+  const std::size_t cap = library ? library_cap() : 0;
+  const ec::KdePlan fplan = library ? library_plan(n, d, false, cap) : ec::KdePlan{},
+                    bplan = library ? library_plan(n, d, true, cap) : ec::KdePlan{};
+  const int64_t ws_floats = library ? std::max(ec::kde_workspace_elements(fplan, n), ec::kde_workspace_elements(bplan, n))
+                                    : kv::workspace_floats(version, n);
   size_t free_b = 0, total_b = 0;
   ENTROPIC_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
   const double need = 4.0 * double(ws_floats + 2 * n * d + 2 * n);
@@ -164,13 +216,22 @@ bool run(int version, const float* x, int64_t n, int64_t d, double sigma, bool b
   cudaStream_t s = nullptr;
   ENTROPIC_CUDA_CHECK(cudaStreamCreate(&s));
   kv::Workspace ws;
-  if (version == 4) {
+  ec::GemmPath lib_path;  // the library's: cuBLAS, as the backend's kde_gemm_path
+  if (library) {
     ENTROPIC_CUBLAS_CHECK(cublasCreate(&ws.cublas));
-    ws.gram = gws.p, ws.sq = gws.p + n * n, ws.rowsum = gws.p + n * n + n;
+    lib_path.impl = ec::GemmImpl::cublas, lib_path.cublas = ws.cublas;
+  } else if (version == 4) {
+    ENTROPIC_CUBLAS_CHECK(cublasCreate(&ws.cublas));
+    ws.gram = gws.p;
   } else if (version >= 5) {
     ws.sq = gws.p;
   }
   auto call = [&] {
+    if (library) {
+      ec::kde_forward(fplan, gx.p, n, d, sigma, false, glp.p, glse.p, gws.p, lib_path, s);
+      if (backward) ec::kde_backward(bplan, gx.p, n, d, sigma, false, glse.p, 1.0, gdx.p, gws.p, lib_path, s);
+      return;
+    }
     kv::forward(version, gx.p, n, d, sigma, false, glp.p, glse.p, ws, s);
     if (backward) kv::backward(version, gx.p, n, d, sigma, false, glse.p, 1.0, gdx.p, ws, s);
   };

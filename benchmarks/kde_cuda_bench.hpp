@@ -18,16 +18,21 @@ struct Ceilings {
 };
 Ceilings measure_ceilings(bool quick);
 
-// Versions 1..6 (benchmarks/kde_versions.cuh) and their names.
+// Versions 1..6 (benchmarks/kde_versions.cuh), then kLibrary: what the library itself runs
+// (cuda/kde_dispatch.cuh's choice per shape and pass), timed as its own row; and their names.
+inline constexpr int kLibrary = 0;
 std::vector<int> versions();
 std::string version_name(int version);
+// The library's choice at (n, d) on this device, in words (forward and backward kernels).
+std::string library_choice(int64_t n, int64_t d);
 
 // Work per ordered pair (i, j), for the formulation the version executes: flops on the FP32
-// cores, flops on the tensor cores, SFU exps, DRAM bytes of the n x n buffers.
+// cores, flops on the tensor cores, SFU exps, DRAM bytes of the n x n buffers (n matters to
+// kLibrary only: its kernels depend on it).
 struct PairWork {
   double fp32 = 0, tensor = 0, exps = 0, bytes = 0;
 };
-PairWork pair_work(int version, int64_t d, bool backward);
+PairWork pair_work(int version, int64_t n, int64_t d, bool backward);
 
 // One checking call (outputs copied back: log_p, row_lse, and dx when backward), then
 // `repeats` timed calls (ms into times; fewer when they would pass ~10 s, at least 3; none when

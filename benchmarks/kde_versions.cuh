@@ -16,18 +16,21 @@
 //                  shuffles; backward with the tile's weights in shared memory.
 //   v3 warp        a warp per 8 rows, lanes split j (lane l takes j = l, l + 32, ...), each lane
 //                  keeps 8 online log-sum-exps, merged across the warp by xor shuffles; x_i read
-//                  as warp-uniform (broadcast) loads. Backward: the 8 x 32 weights of a column
-//                  step go to warp-private shared memory, then lanes split d (coalesced) and
-//                  add sum_j a_kj (x_k - x_j) into the warp's own rows. Loses to v2: an x_j
-//                  element serves 8 rows (32 in v2) and its loads are 32 rows apart.
-//   v4 cuBLAS      materialised: |x_i|^2, cublasSgemm G = -2 X X^T into an n x n buffer, a warp
-//                  per row for e_ij and its log-sum-exp; backward turns G into
-//                  A = W + W^T (diagonal 0) and its row sums in place, a second cublasSgemm
-//                  Y = A X, and dx = dH/(n sigma^2) (rowsum(A) x - Y). The backward reads the
-//                  G its forward left in the workspace (call them in pairs on the same x).
-//                  Loses at small d: 8 to 20 bytes of DRAM traffic per pair (n = 16384: 1 GiB
-//                  buffer) against 3d flops; may win at large d (the GEMM runs near the FMA peak).
-//                  The elementwise kernels take a warp per row (lanes stride j, coalesced).
+//                  as warp-uniform (broadcast) loads. Its forward won at n 16384, d 2 on the
+//                  H200 and is library code now (cuda/kde_warp.cuh; case 3 calls it). Backward
+//                  (still here, it never won): the 8 x 32 weights of a column step go to
+//                  warp-private shared memory, then lanes split d (coalesced) and add
+//                  sum_j a_kj (x_k - x_j) into the warp's own rows. Loses to v2 at larger d: an
+//                  x_j element serves 8 rows (32 in v2) and its loads are 32 rows apart.
+//   v4 cuBLAS      materialised: the fastest version at every other measured shape, so library
+//                  code now (cuda/kde_gram.cuh, "the Gram path"; case 4 calls it with the whole
+//                  n x n G as one row block, on cuBLAS, or on the tiled GEMM under the shim):
+//                  |x_i|^2, G = X X^T by GEMM, a warp per row for e_ij and its log-sum-exp;
+//                  backward: G again, A = W + W^T (diagonal 0) in place with its row sums, a
+//                  second GEMM Y = A X, dx = dH/(n sigma^2) (rowsum(A) x - Y). Until the move the
+//                  backward reused the forward's G (the 2026-11-28 figures); the library's
+//                  recomputes it, so forward and backward are independent calls.
+//                  8 to 20 bytes of DRAM traffic per pair (n = 16384: a 1 GiB buffer).
 //                  Dot form: |x_i|^2 + |x_j|^2 - 2 x_i.x_j rounds like |x|^2, not like the distance.
 //   v5 tf32        fused tensor-core tiles (nvcuda::wmma m16n16k8 TF32, sm_80+): a block of 4
 //                  warps owns 64 rows, 64-column tiles stream past; x_i.x_j from TF32 MMAs in
@@ -45,8 +48,8 @@
 // GPU ceilings (benchmarks): fma_rate_kernel (FP32 FMA chains), exp_rate_kernel (__expf, the
 // SFU), copy_kernel (float4 copy: DRAM bandwidth), tf32_mma_rate_kernel (TF32 wmma).
 //
-// Every kernel runs under the CPU shim too (tests/cuda/cases/kde_versions.hpp), where cuBLAS
-// and wmma are emulated by plain loops.
+// Every kernel runs under the CPU shim too (tests/cuda/cases/kde_versions.hpp), where wmma is
+// emulated by plain loops and v4's GEMMs are the tiled kernel's.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -54,6 +57,8 @@
 #include <type_traits>
 
 #include "entropic/cuda/kde.cuh"
+#include "entropic/cuda/kde_gram.cuh"
+#include "entropic/cuda/kde_warp.cuh"
 #include "entropic/cuda/launch.cuh"
 #include "entropic/cuda/math.cuh"
 
@@ -79,22 +84,21 @@ inline const char* name(int version) {
 }
 
 // What a version needs besides x and the outputs (device memory, the caller's; see
-// workspace_floats). v4 needs gram (n*n), sq (n) and rowsum (n) and a cuBLAS handle; v5, v6 sq (n).
+// workspace_floats). v4 needs gram: cuda::kde_gram_workspace(n, n) floats (G, then |x|^2 and the
+// row sums) and a cuBLAS handle; v5, v6 sq (n).
 struct Workspace {
   float* gram = nullptr;
   float* sq = nullptr;
-  float* rowsum = nullptr;
   cublasHandle_t cublas = nullptr;
 };
 inline int64_t workspace_floats(int version, int64_t n) {
-  if (version == 4) return n * n + 2 * n;
+  if (version == 4) return kde_gram_workspace(n, n);
   if (version == 5 || version == 6) return n;
   return 0;
 }
 
 inline constexpr int kV1Threads = 128;
 inline constexpr int kV3Rows = 8, kV3Warps = 4, kV3Threads = 32 * kV3Warps;
-inline constexpr int kV4Threads = 256;
 inline constexpr int kV5Rows = 64, kV5Cols = 64, kV5Chunk = 32, kV5Warps = 4, kV5Threads = 32 * kV5Warps;
 inline constexpr int kV5Ld = kV5Chunk + 4;  // floats a staged row: a multiple of 4 (wmma), 32-byte rows x 16
 inline constexpr int kV5LdD = kV5Cols + 4;  // floats a row of the distance tile
@@ -116,14 +120,6 @@ __device__ __forceinline__ void merge(float& m, float& s, float mo, float so) {
   s = mx == -math::infinity<float>() ? 0.0f : s * __expf(m - mx) + so * __expf(mo - mx);
   m = mx;
 }
-// Merges over the lanes whose index differs in the bits of [lo, 32); every lane gets the total.
-__device__ __forceinline__ void merge_lanes(float& m, float& s, int lo = 1) {
-  for (int o = 16; o >= lo; o >>= 1) {
-    const float mo = __shfl_xor_sync(kFullMask, m, o), so = __shfl_xor_sync(kFullMask, s, o);
-    merge(m, s, mo, so);
-  }
-}
-
 // ---- ceilings -----------------------------------------------------------------------------------
 
 // 8 independent FMA chains a thread; x <- x * mul + add stays bounded for mul < 1. 16 flops an
@@ -266,36 +262,6 @@ ENTROPIC_UNROLL
 
 template <class T>
 __global__ void __launch_bounds__(kV3Threads)
-    v3_forward_kernel(const T* x, int64_t n, int64_t d, T c, bool loo, T log_norm, T* log_p, T* row_lse) {
-  const int lane = int(threadIdx.x) % 32, warp = int(threadIdx.x) / 32;
-  const int64_t i0 = (int64_t(blockIdx.x) * kV3Warps + warp) * kV3Rows;
-  const T* xr[kV3Rows];  // rows past n read row n - 1 (not stored)
-ENTROPIC_UNROLL
-  for (int r = 0; r < kV3Rows; ++r) xr[r] = x + math::min<int64_t>(i0 + r, n - 1) * d;
-  T m[kV3Rows], s[kV3Rows];
-ENTROPIC_UNROLL
-  for (int r = 0; r < kV3Rows; ++r) m[r] = -math::infinity<T>(), s[r] = T(0);
-  for (int64_t j = lane; j < n; j += 32) {
-    T d2[kV3Rows];
-    v3_sq_dists(xr, x + j * d, d, d2);
-ENTROPIC_UNROLL
-    for (int r = 0; r < kV3Rows; ++r)
-      if (!(loo && j == i0 + r)) push(m[r], s[r], d2[r] * c);
-  }
-ENTROPIC_UNROLL
-  for (int r = 0; r < kV3Rows; ++r) {
-    merge_lanes(m[r], s[r]);
-    const int64_t i = i0 + r;
-    if (lane == r && i < n) {
-      const T lse = m[r] + math::log(s[r]);
-      row_lse[i] = lse;
-      log_p[i] = lse - log_norm;
-    }
-  }
-}
-
-template <class T>
-__global__ void __launch_bounds__(kV3Threads)
     v3_backward_kernel(const T* x, int64_t n, int64_t d, T c, const T* row_lse, T scale, T* dx) {
   __shared__ T sA[kV3Warps][kV3Rows][33];  // a warp's weights of one 32-column step
   const int lane = int(threadIdx.x) % 32, warp = int(threadIdx.x) / 32;
@@ -344,9 +310,7 @@ ENTROPIC_UNROLL
   }
 }
 
-// ---- v4: cuBLAS GEMM + elementwise -------------------------------------------------------------
-
-// sq_i = |x_i|^2, of the TF32-rounded x when ROUND (v5), a thread a row.
+// sq_i = |x_i|^2 (v6), of the TF32-rounded x when ROUND (v5), a thread a row.
 template <class T, bool ROUND>
 __global__ void sqnorm_kernel(const T* x, int64_t n, int64_t d, T* sq) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -362,64 +326,6 @@ __global__ void sqnorm_kernel(const T* x, int64_t n, int64_t d, T* sq) {
     s += v * v;
   }
   sq[i] = s;
-}
-
-// A warp per row i of G = -2 X X^T (n, n), kV4Threads / 32 rows a block: lanes stride j
-// (coalesced), e_ij = c max(sq_i + sq_j + G_ij, 0), e_ii = 0; the lanes' log-sum-exps merge by
-// shuffles.
-template <class T>
-__global__ void __launch_bounds__(kV4Threads)
-    v4_lse_kernel(const T* G, const T* sq, int64_t n, T c, bool loo, T log_norm, T* log_p, T* row_lse) {
-  static_assert(std::is_same_v<T, float>);
-  const int lane = int(threadIdx.x) % 32;
-  const int64_t i = int64_t(blockIdx.x) * (kV4Threads / 32) + int(threadIdx.x) / 32;
-  if (i >= n) return;  // a whole warp
-  const T sqi = sq[i];
-  T m = -math::infinity<T>(), s = T(0);
-  for (int64_t j = lane; j < n; j += 32) {
-    if (j == i) {
-      if (!loo) push(m, s, T(0));
-      continue;
-    }
-    push(m, s, c * math::max(sqi + sq[j] + G[i * n + j], T(0)));
-  }
-  merge_lanes(m, s);
-  if (lane == 0) {
-    const T lse = m + math::log(s);
-    row_lse[i] = lse;
-    log_p[i] = lse - log_norm;
-  }
-}
-
-// A warp per row k: G_kj -> a_kj = w_kj + w_jk (a_kk = 0), in place; rowsum_k = sum_j a_kj.
-template <class T>
-__global__ void __launch_bounds__(kV4Threads)
-    v4_weights_kernel(T* G, const T* sq, int64_t n, T c, const T* row_lse, T* rowsum) {
-  static_assert(std::is_same_v<T, float>);
-  const int lane = int(threadIdx.x) % 32;
-  const int64_t k = int64_t(blockIdx.x) * (kV4Threads / 32) + int(threadIdx.x) / 32;
-  if (k >= n) return;  // a whole warp
-  const T sqk = sq[k], lse_k = row_lse[k];
-  T acc = T(0);
-  for (int64_t j = lane; j < n; j += 32) {
-    T a = T(0);
-    if (j != k) {
-      const T e = c * math::max(sqk + sq[j] + G[k * n + j], T(0));
-      a = __expf(e - lse_k) + __expf(e - row_lse[j]);
-    }
-    G[k * n + j] = a;
-    acc += a;
-  }
-  for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(kFullMask, acc, o);
-  if (lane == 0) rowsum[k] = acc;
-}
-
-// dx (n, d) holds Y = A X: dx = scale (rowsum_k x_k - Y_k).
-template <class T>
-__global__ void v4_finish_kernel(const T* x, const T* rowsum, int64_t n, int64_t d, T scale, T* dx) {
-  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < n * d; e += stride)
-    dx[e] = scale * (rowsum[e / d] * x[e] - dx[e]);
 }
 
 // ---- v5, v6: fused TF32 tensor-core tiles -------------------------------------------------------
@@ -596,8 +502,17 @@ inline Consts consts(int64_t n, int64_t d, double sigma, bool loo) {
 inline void check_version(int version, const Workspace& ws) {
   check(version >= kFirst && version <= kLast, "kde_versions: no version ", version, " (1 to ", kLast, ")");
   if (version == 4)
-    check(ws.gram && ws.sq && ws.rowsum && ws.cublas, "kde_versions: v4 needs gram, sq, rowsum and a cuBLAS handle");
+    check(ws.gram && ws.cublas, "kde_versions: v4 needs gram and a cuBLAS handle");
   if (version == 5 || version == 6) check(ws.sq != nullptr, "kde_versions: v", version, " needs sq");
+}
+// v4's GEMM: cuBLAS on a GPU; the shim's cuBLAS is not behind GemmPath, so the tiled kernel there.
+inline GemmPath v4_path([[maybe_unused]] const Workspace& ws) {
+  GemmPath p;
+#if !defined(ENTROPIC_CUDA_EMU)
+  p.impl = GemmImpl::cublas;
+  p.cublas = ws.cublas;
+#endif
+  return p;
 }
 inline dim3 rows_grid(int64_t n, int64_t rows) { return dim3(unsigned(ceil_div(n, rows))); }
 inline dim3 elem_grid(int64_t count) { return dim3(unsigned(math::min<int64_t>(ceil_div(count, kElemThreads), 4096))); }
@@ -637,21 +552,8 @@ inline void forward(int version, const float* x, int64_t n, int64_t d, double si
              loo, k.log_norm, log_p, row_lse);
       return;
     case 2: return kde_forward(x, n, d, sigma, loo, log_p, row_lse, stream);
-    case 3:
-      launch(v3_forward_kernel<float>, detail::rows_grid(n, kV3Rows * kV3Warps), dim3(kV3Threads), 0, stream, x, n,
-             d, k.c, loo, k.log_norm, log_p, row_lse);
-      return;
-    case 4: {
-      launch(sqnorm_kernel<float, false>, detail::rows_grid(n, kElemThreads), dim3(kElemThreads), 0, stream, x, n, d,
-             ws.sq);
-      ENTROPIC_CUBLAS_CHECK(cublasSetStream(ws.cublas, stream));
-      const float alpha = -2.0f, beta = 0.0f;
-      ENTROPIC_CUBLAS_CHECK(cublasSgemm(ws.cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(n), int(d), &alpha, x,
-                                        int(d), x, int(d), &beta, ws.gram, int(n)));
-      launch(v4_lse_kernel<float>, detail::rows_grid(n, kV4Threads / 32), dim3(kV4Threads), 0, stream, ws.gram, ws.sq, n, k.c, loo,
-             k.log_norm, log_p, row_lse);
-      return;
-    }
+    case 3: return kde_warp_forward(x, n, d, sigma, loo, log_p, row_lse, stream);
+    case 4: return kde_gram_forward(x, n, d, sigma, loo, log_p, row_lse, n, ws.gram, detail::v4_path(ws), stream);
     case 5:
     case 6:
       launch(version == 5 ? sqnorm_kernel<float, true> : sqnorm_kernel<float, false>,
@@ -663,7 +565,7 @@ inline void forward(int version, const float* x, int64_t n, int64_t d, double si
   }
 }
 
-// dx (n, d) = dH * dH/dx (OVERWRITES dx). v4 reads the gram buffer its forward left in ws.
+// dx (n, d) = dH * dH/dx (OVERWRITES dx).
 inline void backward(int version, const float* x, int64_t n, int64_t d, double sigma, bool loo, const float* row_lse,
                      double dH, float* dx, const Workspace& ws, cudaStream_t stream) {
   cuda::detail::kde_check(n, d, sigma, loo);
@@ -679,17 +581,7 @@ inline void backward(int version, const float* x, int64_t n, int64_t d, double s
       launch(v3_backward_kernel<float>, detail::rows_grid(n, kV3Rows * kV3Warps), dim3(kV3Threads), 0, stream, x, n,
              d, c, row_lse, scale, dx);
       return;
-    case 4: {
-      launch(v4_weights_kernel<float>, detail::rows_grid(n, kV4Threads / 32), dim3(kV4Threads), 0, stream, ws.gram, ws.sq, n, c, row_lse,
-             ws.rowsum);
-      ENTROPIC_CUBLAS_CHECK(cublasSetStream(ws.cublas, stream));
-      const float one = 1.0f, zero = 0.0f;  // dx^T (d, n) = X^T (d, n) A^T: column-major Y = A X row-major
-      ENTROPIC_CUBLAS_CHECK(cublasSgemm(ws.cublas, CUBLAS_OP_N, CUBLAS_OP_N, int(d), int(n), int(n), &one, x, int(d),
-                                        ws.gram, int(n), &zero, dx, int(d)));
-      launch(v4_finish_kernel<float>, detail::elem_grid(n * d), dim3(kElemThreads), 0, stream, x, ws.rowsum, n, d,
-             scale, dx);
-      return;
-    }
+    case 4: return kde_gram_backward(x, n, d, sigma, loo, row_lse, dH, dx, n, ws.gram, detail::v4_path(ws), stream);
     case 5:
     case 6:
       launch(version == 5 ? sqnorm_kernel<float, true> : sqnorm_kernel<float, false>,

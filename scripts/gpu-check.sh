@@ -54,6 +54,10 @@ step gpu-tests "$gpu_exe"
 
 bench=$build/benchmarks
 step bench-kde "$bench/bench_kde" --device cuda --n 4096,16384 --d 2,64,784 --versions all --csv "$log/bench_kde.csv"
+# The library's table at shapes nobody measured (its rules are predictions: benchmarks/RESULTS.md,
+# 2026-12-02): training batches and the small-n boundary, tiles (2), Gram (4), warp (3), library (0).
+step bench-kde-small "$bench/bench_kde" --device cuda --n 64,256,1024 --d 2,32,33,784 --versions 2,3,4,0 --no-peers \
+  --csv "$log/bench_kde_small.csv"
 step bench-step-cuda "$bench/bench_mixture_step" --device cuda --repeats 100
 step bench-step-cpu "$bench/bench_mixture_step" --device cpu --repeats 50
 step bench-image-step-cuda "$bench/bench_train_step" --device cuda --repeats 50

@@ -40,7 +40,7 @@ struct KdeResult {
 };
 
 // H of the samples x [n, d] (n >= 2, finite) with every log p(x_i), on x's device. On cuda the
-// streaming kernels of cuda/kde.cuh run for either algorithm; a bandwidth rule reads the samples
+// backend's table (cuda/kde_dispatch.cuh) picks the kernel for either algorithm; a bandwidth rule reads the samples
 // on the host (n x d values, small beside the n^2 work).
 template <class T>
 KdeResult<T> kde_entropy(const Tensor<T>& x, const KdeOptions& opt = {}) {

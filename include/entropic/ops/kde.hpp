@@ -9,7 +9,8 @@
 namespace entropic::ops {
 
 // streaming: v1, never forms the n x n matrix; gemm: v2, Gram blocks through cpu::gemm. The
-// choice is the cpu's: cuda runs its streaming kernels for either.
+// choice is the cpu's: on cuda the backend picks its kernel per shape and pass for either
+// (cuda/kde_dispatch.cuh: tiles, the Gram path or the warp forward, from measured figures).
 enum class KdeAlgorithm { streaming, gemm };
 
 namespace detail {

@@ -4,7 +4,8 @@
 // tile, d = 1, 2, 3, 17, 64, 100, 784); the TF32 version on inputs TF32 represents exactly (so
 // the tiling, padding and masks are checked at FP32 accuracy) and, with a TF32-sized tolerance,
 // on general inputs; and the GPU-ceiling kernels against their closed forms.
-// Under the shim cuBLAS (v4) and wmma (v5, v6) are the shim's loop emulations.
+// Under the shim wmma (v5, v6) is the shim's loop emulation, and v4 (the library's Gram path,
+// cuda/kde_gram.cuh) runs on the tiled GEMM; on a GPU on cuBLAS.
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -49,7 +50,8 @@ struct Work {
   Work(int version, int64_t n) : buf(size_t(std::max<int64_t>(1, kv::workspace_floats(version, n))), NAN) {
     if (version == 4) {
       ENTROPIC_CUBLAS_CHECK(cublasCreate(&h));
-      ws = {buf.get(), buf.get() + n * n, buf.get() + n * n + n, h};
+      ws.gram = buf.get();
+      ws.cublas = h;
     } else if (version >= 5) {
       ws.sq = buf.get();
     }

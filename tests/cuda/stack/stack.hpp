@@ -349,6 +349,45 @@ TEST_CASE("stack: knn entropy on cuda searches on the device and gives the cpu's
 
 }  // namespace
 
+// The KDE through autograd on cuda at shapes for which the backend's table
+// (cuda/kde_dispatch.cuh) picks different kernels: float n 64 d 2 (tiles), float n 64 d 40 (the
+// Gram path, its workspace from the caching allocator), double (tiles, always); H and dH/dx
+// against the cpu's, with and without leave-one-out.
+TEST_CASE("stack: the KDE on cuda, through whichever kernel the backend chooses, gives the cpu's H and gradient") {
+  struct Case {
+    int64_t n, d;
+    bool dbl;
+    double tol;
+  };
+  for (const Case& c : {Case{64, 2, false, 2e-4}, Case{64, 40, false, 2e-4}, Case{64, 40, true, 1e-10}})
+    for (bool loo : {false, true}) {
+      CAPTURE(c.n);
+      CAPTURE(c.d);
+      CAPTURE(c.dbl);
+      CAPTURE(loo);
+#if defined(ENTROPIC_CUDA_EMU)  // the gpu build compiles this file with g++, the backend apart
+      CHECK((cuda::kde_choose(c.n, c.d, c.dbl ? 8 : 4, cuda::KdePass::backward, cuda::kKdeGramCapBytes).kernel ==
+             (c.d == 40 && !c.dbl ? cuda::KdeKernel::gram : cuda::KdeKernel::tiles)));
+#endif
+      auto run = [&]<class T>(T, Device dev, std::vector<double>& grad) {
+        Var<T> x(random_tensor<T>({c.n, c.d}, 31).to(dev), true);
+        const Var<T> H = fn::kde_entropy(x, {.bandwidth = entropy::Bandwidth::fixed, .sigma = 0.4 * std::sqrt(double(c.d)),
+                                             .leave_one_out = loo}).H;
+        const double h = double(H.item());
+        fn::scale(H, T(1.5)).backward();
+        grad = host_values(x.grad());
+        return h;
+      };
+      std::vector<double> gc, gd;
+      const double hc = c.dbl ? run(0.0, Device::cpu, gc) : run(0.0f, Device::cpu, gc);
+      const double hd = c.dbl ? run(0.0, Device::cuda, gd) : run(0.0f, Device::cuda, gd);
+      CHECK(hd == doctest::Approx(hc).epsilon(c.tol));
+      double gmax = 0;
+      for (double v : gc) gmax = std::max(gmax, std::fabs(v));
+      CHECK(all_close(gd, gc, c.tol * gmax, c.tol, "kde gradient"));
+    }
+}
+
 TEST_CASE("stack: entropic-entropy --device cuda, the exact KDE of double samples, equals the cpu's") {
   for (bool loo : {false, true}) {
     TensorD x({700, 2});
