@@ -495,9 +495,7 @@ struct Consts {
   float c, log_norm;
 };
 inline Consts consts(int64_t n, int64_t d, double sigma, bool loo) {
-  const double count = double(loo ? n - 1 : n);
-  return {float(-0.5 / (sigma * sigma)),
-          float(std::log(count) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma))};
+  return {float(-0.5 / (sigma * sigma)), float(entropic::cuda::detail::kde_log_norm(n, d, sigma, loo))};
 }
 inline void check_version(int version, const Workspace& ws) {
   check(version >= kFirst && version <= kLast, "kde_versions: no version ", version, " (1 to ", kLast, ")");

@@ -215,6 +215,11 @@ inline void kde_check(int64_t n, int64_t d, double sigma, bool leave_one_out) {
   check(d >= 1, "kde: needs d >= 1, got ", d);
   check(sigma > 0 && std::isfinite(sigma), "kde: sigma must be positive and finite, got ", sigma);
 }
+// log |S_i| + (d/2) log(2 pi sigma^2): what every kernel subtracts from a row's log-sum-exp.
+inline double kde_log_norm(int64_t n, int64_t d, double sigma, bool leave_one_out) {
+  const double count = double(leave_one_out ? n - 1 : n);
+  return std::log(count) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
+}
 }  // namespace detail
 
 // x (n, d) -> log_p, row_lse (n,).
@@ -223,8 +228,7 @@ void kde_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave_one_
                  cudaStream_t stream) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "entropic::cuda: T is float or double");
   detail::kde_check(n, d, sigma, leave_one_out);
-  const double count = double(leave_one_out ? n - 1 : n);
-  const double log_norm = std::log(count) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
+  const double log_norm = detail::kde_log_norm(n, d, sigma, leave_one_out);
   launch(kde_forward_kernel<T>, dim3(unsigned(ceil_div(n, kKdeRows))), dim3(kKdeCols, kKdeRowGroups),
          kde_smem_bytes<T>(false), stream, x, n, d, T(-0.5 / (sigma * sigma)), leave_one_out, T(log_norm), log_p,
          row_lse);

@@ -160,8 +160,7 @@ void kde_gram_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave
   detail::kde_gram_check(n, block_rows);
   T* G = work;
   T* sq = work + block_rows * n;
-  const double count = double(leave_one_out ? n - 1 : n);
-  const T log_norm = T(std::log(count) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma));
+  const T log_norm = T(detail::kde_log_norm(n, d, sigma, leave_one_out));
   const T c = T(-0.5 / (sigma * sigma));
   launch(kde_gram_sqnorm_kernel<T>, dim3(unsigned(ceil_div(n, kKdeGramElemThreads))), dim3(kKdeGramElemThreads), 0,
          stream, x, n, d, sq);

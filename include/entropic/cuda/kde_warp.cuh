@@ -77,8 +77,7 @@ void kde_warp_forward(const T* x, int64_t n, int64_t d, double sigma, bool leave
                       cudaStream_t stream) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "entropic::cuda: T is float or double");
   detail::kde_check(n, d, sigma, leave_one_out);
-  const double count = double(leave_one_out ? n - 1 : n);
-  const double log_norm = std::log(count) + 0.5 * double(d) * std::log(2 * std::numbers::pi * sigma * sigma);
+  const double log_norm = detail::kde_log_norm(n, d, sigma, leave_one_out);
   launch(kde_warp_forward_kernel<T>, dim3(unsigned(ceil_div(n, kKdeWarpRows * kKdeWarpWarps))),
          dim3(kKdeWarpThreads), 0, stream, x, n, d, T(-0.5 / (sigma * sigma)), leave_one_out, T(log_norm), log_p,
          row_lse);
